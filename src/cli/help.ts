@@ -1,0 +1,32 @@
+// `vigil --help`: the whole command line in one screen.
+export const helpText = `vigil — incident-response workbench for container hosts
+
+Usage:
+  vigil [--profile FILE] [--record FILE]
+      Live: every available source on this host (Docker today), alerts as they happen.
+      (The full-screen workbench comes in a later version; until then this prints alerts.)
+  vigil --replay FILE [--profile FILE]
+      Run a recording through the engine and print its alerts.
+  vigil detect [inputs] [--profile FILE] [--json] [--record FILE]
+      Headless: alerts on stdout, one JSON object per line with --json.
+      Inputs (default --live):
+        --live [--duration SECONDS]   this host's live sources; stop after SECONDS
+        --replay FILE                 a vigil recording (.jsonl, or .jsonl.gz)
+  vigil record FILE [--duration SECONDS] [--profile FILE]
+      Record every event the live sources see to FILE (gzip when it ends in .gz).
+  vigil rules [--json]
+      The rule catalogue: id, category, severity, title.
+
+Options:
+  --profile FILE        policy merged over profiles/default.yaml (YAML or JSON)
+  --record FILE         also record every event seen to FILE
+  --json                one JSON alert per line
+  --keep-env-values     keep container environment values in events and recordings
+                        (redacted by default: they often hold secrets)
+  -h, --help            this help
+  -v, --version         vigil's version
+
+Exit status: 0 on success; 2 with a one-line message on stderr for bad usage or
+unreadable input. Live runs stop on SIGINT/SIGTERM and close recordings cleanly.
+Needs: read access to the Docker socket (DOCKER_HOST is honoured as the docker CLI does).
+`;

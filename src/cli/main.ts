@@ -1,0 +1,99 @@
+// vigil's command line (SPEC §6). Every failure a user can cause ends in one line and exit 2.
+import { loadProfile, ProfileError } from '../profile/load.js';
+import { vigilVersion } from '../runtime/version.js';
+import { helpText } from './help.js';
+import { alertPrinter } from './output.js';
+import { rulesCommand } from './rules-command.js';
+import { runLive, runReplay } from './run.js';
+import { EXIT_USAGE, parseCommandArgs, parseSeconds, UsageError } from './usage.js';
+
+const common = {
+  profile: { type: 'string' },
+  record: { type: 'string' },
+  'keep-env-values': { type: 'boolean' },
+} as const;
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    return await dispatch(argv);
+  } catch (err) {
+    if (err instanceof UsageError || err instanceof ProfileError) {
+      for (const line of err.message.split('\n')) process.stderr.write(`vigil: ${line}\n`);
+      return EXIT_USAGE;
+    }
+    throw err;
+  }
+}
+
+async function dispatch(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === '-h' || command === '--help' || command === 'help') {
+    process.stdout.write(helpText);
+    return 0;
+  }
+  if (command === '-v' || command === '--version') {
+    process.stdout.write(`${vigilVersion}\n`);
+    return 0;
+  }
+  switch (command) {
+    case 'detect':
+      return detect(rest);
+    case 'record':
+      return record(rest);
+    case 'rules': {
+      const { values } = parseCommandArgs(rest, { json: { type: 'boolean' } });
+      rulesCommand(values.json === true);
+      return 0;
+    }
+    default:
+      if (command !== undefined && !command.startsWith('-')) throw new UsageError(`unknown command ${JSON.stringify(command)} (see vigil --help)`);
+      return workbench(argv);
+  }
+}
+
+/** `vigil [--replay FILE]`: the workbench's inputs, printed as alert lines for now. */
+async function workbench(argv: string[]): Promise<number> {
+  const { values } = parseCommandArgs(argv, { ...common, replay: { type: 'string' } });
+  const profile = await loadProfile(values.profile);
+  const base = { profile, onAlert: alertPrinter(false), ...(values.record !== undefined && { recordPath: values.record }) };
+  if (values.replay !== undefined) await runReplay(values.replay, base);
+  else await runLive({ ...base, keepEnvValues: values['keep-env-values'] === true });
+  return 0;
+}
+
+async function detect(args: string[]): Promise<number> {
+  const { values } = parseCommandArgs(args, {
+    ...common,
+    live: { type: 'boolean' },
+    duration: { type: 'string' },
+    replay: { type: 'string' },
+    json: { type: 'boolean' },
+  });
+  if (values.live && values.replay !== undefined) throw new UsageError('--live and --replay cannot be combined (see vigil --help)');
+  const durationSeconds = parseSeconds(values.duration, '--duration');
+  if (durationSeconds !== undefined && values.replay !== undefined) throw new UsageError('--duration applies to --live only');
+  const profile = await loadProfile(values.profile);
+  const base = { profile, onAlert: alertPrinter(values.json === true), ...(values.record !== undefined && { recordPath: values.record }) };
+  if (values.replay !== undefined) await runReplay(values.replay, base);
+  else await runLive({ ...base, keepEnvValues: values['keep-env-values'] === true, ...(durationSeconds !== undefined && { durationSeconds }) });
+  return 0;
+}
+
+/** `vigil record FILE`: live sources to a recording; alerts are not printed. */
+async function record(args: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(args, { ...common, duration: { type: 'string' } }, 1);
+  const file = positionals[0] ?? values.record;
+  if (file === undefined) throw new UsageError('vigil record needs a FILE to record to (see vigil --help)');
+  const durationSeconds = parseSeconds(values.duration, '--duration');
+  const profile = await loadProfile(values.profile);
+  let alerts = 0;
+  await runLive({
+    profile,
+    onAlert: () => alerts++,
+    recordPath: file,
+    keepEnvValues: values['keep-env-values'] === true,
+    ...(durationSeconds !== undefined && { durationSeconds }),
+  });
+  process.stderr.write(`vigil: recorded to ${file} (${alerts} alert${alerts === 1 ? '' : 's'} raised while recording)\n`);
+  return 0;
+}

@@ -1,0 +1,42 @@
+// Alert output for the headless modes: one JSON object per line (a contract), or one readable
+// line per alert, coloured only on a terminal, with every untrusted string made inert.
+import type { Alert, Severity } from '../engine/alert.js';
+import { terminalSafe } from '../text/terminal-safe.js';
+
+const severityColour: Record<Severity, string> = {
+  critical: '\x1b[1;97;41m',
+  high: '\x1b[1;31m',
+  medium: '\x1b[33m',
+  low: '\x1b[36m',
+};
+const RESET = '\x1b[0m';
+const DIM = '\x1b[2m';
+
+export function alertJson(alert: Alert): string {
+  return JSON.stringify(alert);
+}
+
+export function alertLine(alert: Alert, colour: boolean): string {
+  const sev = alert.severity.toUpperCase().padEnd(8);
+  const subject = alert.container
+    ? `${terminalSafe(alert.container.name || alert.container.id.slice(0, 12), 128)} (${terminalSafe(alert.container.image, 256)})`
+    : alert.pod
+      ? `${terminalSafe(alert.pod.namespace, 128)}/${terminalSafe(alert.pod.name, 128)}`
+      : '-';
+  const time = alert.ts.replace('T', ' ').replace(/\.\d+Z$|Z$/, '');
+  const parts = [
+    colour ? `${DIM}${time}${RESET}` : time,
+    colour ? `${severityColour[alert.severity]}${sev}${RESET}` : sev,
+    alert.ruleId,
+    subject,
+    terminalSafe(alert.summary),
+  ];
+  return parts.join('  ');
+}
+
+export function alertPrinter(json: boolean, out: NodeJS.WriteStream = process.stdout): (alert: Alert) => void {
+  const colour = !json && out.isTTY === true && !process.env.NO_COLOR;
+  return (alert) => {
+    out.write(`${json ? alertJson(alert) : alertLine(alert, colour)}\n`);
+  };
+}

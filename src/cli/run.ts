@@ -1,0 +1,106 @@
+// The headless runs behind `vigil detect`, `vigil record` and (until the workbench) `vigil`:
+// live sources or a recording through a session, alerts to stdout, problems to stderr.
+import { hostname } from 'node:os';
+import type { Alert } from '../engine/alert.js';
+import type { Profile } from '../engine/profile.js';
+import { openRecordingWriter, type RecordingWriter } from '../recording/writer.js';
+import { readRecording, type RecordingProblem } from '../recording/reader.js';
+import { RECORDING_FORMAT, RECORDING_VERSION } from '../recording/format.js';
+import { Session } from '../runtime/session.js';
+import { vigilVersion } from '../runtime/version.js';
+import { DockerSource } from '../sources/docker/source.js';
+import { isoNow } from '../sources/source.js';
+import { UsageError } from './usage.js';
+
+export interface RunOptions {
+  profile: Profile;
+  onAlert: (alert: Alert) => void;
+  recordPath?: string;
+  stderr?: NodeJS.WritableStream;
+}
+
+export interface LiveOptions extends RunOptions {
+  durationSeconds?: number;
+  keepEnvValues: boolean;
+}
+
+/** Problems printed one by one before only their count is kept. */
+const PROBLEMS_SHOWN = 20;
+
+async function openRecorder(path: string | undefined, onError: (err: Error) => void): Promise<RecordingWriter | undefined> {
+  if (path === undefined) return undefined;
+  try {
+    return await openRecordingWriter(
+      path,
+      { format: RECORDING_FORMAT, version: RECORDING_VERSION, host: hostname(), startedAt: isoNow(), vigilVersion },
+      { onError },
+    );
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
+}
+
+export async function runReplay(file: string, options: RunOptions): Promise<void> {
+  const stderr = options.stderr ?? process.stderr;
+  let shown = 0;
+  const onProblem = (p: RecordingProblem) => {
+    if (shown++ < PROBLEMS_SHOWN) stderr.write(`vigil: ${file}:${p.line}: ${p.message}\n`);
+  };
+  let recording;
+  try {
+    recording = await readRecording(file, { onProblem });
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
+  const recorder = await openRecorder(options.recordPath, (err) => stderr.write(`vigil: recording failed: ${err.message}\n`));
+  const session = new Session({ profile: options.profile, onAlert: options.onAlert, ...(recorder && { recorder }) });
+  for await (const event of recording.events) session.replay(event);
+  await recorder?.close();
+  const { corrupt, unknownKinds, truncated } = recording.stats;
+  if (corrupt || unknownKinds || truncated) {
+    const parts = [
+      corrupt && `${corrupt} corrupt line${corrupt > 1 ? 's' : ''} skipped`,
+      unknownKinds && `${unknownKinds} event${unknownKinds > 1 ? 's' : ''} of unknown kind skipped`,
+      truncated && 'truncated last line ignored',
+    ].filter(Boolean);
+    stderr.write(`vigil: ${file}: ${parts.join(', ')}\n`);
+  }
+}
+
+export async function runLive(options: LiveOptions): Promise<void> {
+  let session: Session | undefined;
+  const recorder = await openRecorder(options.recordPath, (err) =>
+    session?.ingest({
+      ts: isoNow(),
+      source: 'vigil',
+      kind: 'source.status',
+      data: { source: 'recorder', state: 'down', reason: `recording could not be written: ${err.message}` },
+    }),
+  );
+  const docker = new DockerSource({ keepEnvValues: options.keepEnvValues });
+  session = new Session({
+    profile: options.profile,
+    onAlert: options.onAlert,
+    ...(recorder && { recorder }),
+    onResponse: (request) => void docker.stopContainer(request.containerId),
+  });
+  docker.start(session.ingest);
+  await untilStopped(options.durationSeconds);
+  await docker.stop();
+  await recorder?.close();
+}
+
+/** Resolves after the duration, or on SIGINT/SIGTERM, whichever comes first. */
+function untilStopped(durationSeconds: number | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      resolve();
+    };
+    const timer = durationSeconds === undefined ? undefined : setTimeout(done, durationSeconds * 1000);
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+  });
+}

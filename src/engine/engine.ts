@@ -1,0 +1,99 @@
+// The engine: a pure function of the event stream. Each event updates the state tables, then
+// meets only the rules indexed under its kind; findings become alerts once per subject.
+import { alertId, type Alert } from './alert.js';
+import { eventKey, type VigilEvent } from './events.js';
+import type { Profile } from './profile.js';
+import type { AnyRule, Finding, ResponseRequest, RuleContext } from './rule.js';
+import { ContainerTable } from './state/containers.js';
+import { ProcessTable } from './state/processes.js';
+
+type Evaluate = (event: VigilEvent, ctx: RuleContext) => Finding[];
+
+interface CompiledRule {
+  rule: AnyRule;
+  evaluate: Evaluate;
+}
+
+export interface EngineSink {
+  alert(alert: Alert): void;
+  response?(request: ResponseRequest): void;
+}
+
+export interface EngineStats {
+  events: number;
+  alerts: number;
+  /** Findings suppressed because their alert was already raised. */
+  duplicates: number;
+}
+
+export class Engine {
+  readonly containers = new ContainerTable();
+  readonly processes = new ProcessTable();
+  readonly stats: EngineStats = { events: 0, alerts: 0, duplicates: 0 };
+  private index = new Map<string, CompiledRule[]>();
+  private readonly raised = new Set<string>();
+
+  constructor(
+    readonly rules: readonly AnyRule[],
+    profile: Profile,
+    private readonly sink: EngineSink,
+  ) {
+    this.setProfile(profile);
+  }
+
+  /** Recompiles every rule against a new profile; takes effect from the next event. */
+  setProfile(profile: Profile): void {
+    const index = new Map<string, CompiledRule[]>();
+    for (const rule of this.rules) {
+      const compiled = { rule, evaluate: rule.create(profile) as Evaluate };
+      for (const key of rule.consumes) {
+        const list = index.get(key);
+        if (list) list.push(compiled);
+        else index.set(key, [compiled]);
+      }
+    }
+    this.index = index;
+  }
+
+  process(event: VigilEvent): void {
+    this.stats.events++;
+    this.containers.apply(event);
+    this.processes.apply(event);
+    const rules = this.index.get(eventKey(event));
+    if (!rules) return;
+    for (const { rule, evaluate } of rules) {
+      for (const finding of evaluate(event, this)) this.raise(rule, finding, event);
+    }
+  }
+
+  private raise(rule: AnyRule, finding: Finding, event: VigilEvent): void {
+    if (finding.response) this.sink.response?.({ ...finding.response, ruleId: rule.id });
+    const subject = finding.containerId ?? (finding.pod ? `${finding.pod.namespace}/${finding.pod.name}` : '');
+    const id = alertId(rule.id, subject, finding.key);
+    if (this.raised.has(id)) {
+      this.stats.duplicates++;
+      return;
+    }
+    this.raised.add(id);
+    this.stats.alerts++;
+    const container = finding.containerId ? this.containers.get(finding.containerId)?.snapshot : undefined;
+    const alert: Alert = {
+      id,
+      ts: event.ts,
+      ruleId: rule.id,
+      category: rule.category,
+      severity: finding.severity ?? rule.severity,
+      title: rule.title.en,
+      titleZh: rule.title.zh,
+      summary: finding.summary,
+      ...(container && { container: { id: container.id, name: container.name, image: container.image } }),
+      ...(finding.pod && { pod: finding.pod }),
+      ...(finding.process && { process: finding.process }),
+      ...(finding.k8s && { k8s: finding.k8s }),
+      evidence: finding.evidence,
+      events: finding.events ?? [event.seq],
+      ...(rule.mitre && { mitre: rule.mitre }),
+    };
+    this.sink.alert(alert);
+  }
+}

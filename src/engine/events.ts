@@ -1,0 +1,194 @@
+// The event model: every fact a rule needs travels inside an event, so the engine is a pure
+// function of the stream. Schemas are the single source of truth: the TypeScript union is
+// inferred from them, and recordings are validated against them when read back.
+import { z } from 'zod';
+
+const nonNegInt = z.number().int().nonnegative();
+
+/** One mount of a container, as the runtime reports it. `source` is the host path for binds. */
+export const mountSchema = z.object({
+  type: z.string(),
+  source: z.string(),
+  destination: z.string(),
+  rw: z.boolean(),
+  propagation: z.string(),
+});
+export type Mount = z.infer<typeof mountSchema>;
+
+export const namespaceModesSchema = z.object({
+  pid: z.string(),
+  network: z.string(),
+  ipc: z.string(),
+  uts: z.string(),
+  user: z.string(),
+  cgroup: z.string(),
+});
+export type NamespaceKind = keyof z.infer<typeof namespaceModesSchema>;
+
+/**
+ * A container as inspected at one instant, normalised away from any one runtime's API.
+ * Environment values are redacted at the source unless the operator opts in, so secrets
+ * never reach the engine, the alerts or a recording.
+ */
+export const containerSnapshotSchema = z.object({
+  id: z.string().min(1),
+  name: z.string(),
+  image: z.string(),
+  imageId: z.string(),
+  imageDigests: z.array(z.string()),
+  created: z.string(),
+  runtime: z.string(),
+  /** The host's cgroup version: on v1, sharing the host cgroup namespace is every container's default. */
+  cgroupVersion: z.string(),
+  /** Whether the daemon remaps user namespaces: without it, every container shares the host's. */
+  usernsRemap: z.boolean(),
+  state: z.object({
+    status: z.string(),
+    running: z.boolean(),
+    pid: nonNegInt,
+    startedAt: z.string(),
+    finishedAt: z.string(),
+    exitCode: z.number().int(),
+  }),
+  privileged: z.boolean(),
+  capAdd: z.array(z.string()),
+  capDrop: z.array(z.string()),
+  securityOpt: z.array(z.string()),
+  namespaces: namespaceModesSchema,
+  user: z.string(),
+  readonlyRootfs: z.boolean(),
+  mounts: z.array(mountSchema),
+  devices: z.array(z.object({ host: z.string(), container: z.string(), permissions: z.string() })),
+  env: z.array(z.string()),
+  labels: z.record(z.string(), z.string()),
+  cmd: z.array(z.string()),
+  graphDriver: z.object({ name: z.string(), data: z.record(z.string(), z.string()) }),
+});
+export type ContainerSnapshot = z.infer<typeof containerSnapshotSchema>;
+
+export const lifecycleActions = ['create', 'start', 'die', 'destroy', 'rename'] as const;
+export type LifecycleAction = (typeof lifecycleActions)[number];
+
+/** A process as seen by /proc or audit. `startTime` (clock ticks since boot) makes pid reuse harmless. */
+export const processInfoSchema = z.object({
+  pid: nonNegInt,
+  ppid: nonNegInt,
+  startTime: nonNegInt,
+  exe: z.string(),
+  cmdline: z.array(z.string()),
+  uid: nonNegInt,
+  euid: nonNegInt,
+  containerId: z.string().optional(),
+});
+export type ProcessInfo = z.infer<typeof processInfoSchema>;
+
+export const sourceStates = ['up', 'down', 'degraded'] as const;
+export type SourceState = (typeof sourceStates)[number];
+
+/** Data schemas by source, then by kind. Adding a kind here adds it to the union and the reader. */
+export const eventDataSchemas = {
+  docker: {
+    /** Why the snapshot was taken: the lifecycle action, or startup/resync listing. */
+    'container.snapshot': z.object({
+      reason: z.enum(['startup', 'resync', ...lifecycleActions]),
+      container: containerSnapshotSchema,
+    }),
+    'container.lifecycle': z.object({
+      action: z.enum(lifecycleActions),
+      id: z.string().min(1),
+      name: z.string(),
+      image: z.string(),
+      exitCode: z.number().int().optional(),
+    }),
+  },
+  proc: {
+    'process.snapshot': processInfoSchema,
+    'process.exit': z.object({ pid: nonNegInt, startTime: nonNegInt }),
+  },
+  vigil: {
+    /** A source changed state: the status line and the health rule read these. */
+    'source.status': z.object({
+      source: z.string(),
+      state: z.enum(sourceStates),
+      reason: z.string().optional(),
+    }),
+    /** The outcome of an enforcement action vigil took (live only; replay never acts). */
+    enforcement: z.object({
+      containerId: z.string(),
+      action: z.literal('stop'),
+      ok: z.boolean(),
+      error: z.string().optional(),
+    }),
+  },
+} as const;
+
+type Schemas = typeof eventDataSchemas;
+export type EventSource = keyof Schemas;
+
+export type VigilEvent = {
+  [S in EventSource]: {
+    [K in keyof Schemas[S] & string]: {
+      seq: number;
+      ts: string;
+      source: S;
+      kind: K;
+      data: z.infer<Schemas[S][K]>;
+    };
+  }[keyof Schemas[S] & string];
+}[EventSource];
+
+/** `source/kind`, the key rules subscribe with and the dispatch index is built on. */
+export type EventKey = VigilEvent extends infer E
+  ? E extends { source: infer S extends string; kind: infer K extends string }
+    ? `${S}/${K}`
+    : never
+  : never;
+
+export type EventOf<K extends EventKey> = K extends `${infer S}/${infer R}`
+  ? Extract<VigilEvent, { source: S; kind: R }>
+  : never;
+
+/** An event before the pipeline gives it its sequence number. */
+export type UnsequencedEvent = VigilEvent extends infer E ? (E extends VigilEvent ? Omit<E, 'seq'> : never) : never;
+
+export function eventKey(e: { source: string; kind: string }): string {
+  return `${e.source}/${e.kind}`;
+}
+
+export const allEventKeys: readonly EventKey[] = Object.entries(eventDataSchemas).flatMap(([source, kinds]) =>
+  Object.keys(kinds).map((kind) => `${source}/${kind}` as EventKey),
+);
+
+export type EventCheck =
+  | { ok: true; event: VigilEvent }
+  | { ok: false; reason: 'unknown-kind'; message: string }
+  | { ok: false; reason: 'invalid'; message: string };
+
+const envelopeSchema = z.object({
+  seq: nonNegInt,
+  ts: z.string(),
+  source: z.string(),
+  kind: z.string(),
+  data: z.unknown(),
+});
+
+/** Validates an untrusted value (a parsed recording line) as an event of a known kind. */
+export function checkEvent(value: unknown): EventCheck {
+  const env = envelopeSchema.safeParse(value);
+  if (!env.success) return { ok: false, reason: 'invalid', message: describeIssue(env.error) };
+  const { source, kind } = env.data;
+  const schema = (eventDataSchemas as Record<string, Record<string, z.ZodType> | undefined>)[source]?.[kind];
+  if (!Object.hasOwn(eventDataSchemas, source) || !schema || !Object.hasOwn(eventDataSchemas[source as EventSource], kind)) {
+    return { ok: false, reason: 'unknown-kind', message: `unknown event kind ${JSON.stringify(`${source}/${kind}`)}` };
+  }
+  const data = schema.safeParse(env.data.data);
+  if (!data.success) return { ok: false, reason: 'invalid', message: `${source}/${kind}: ${describeIssue(data.error, 'data')}` };
+  return { ok: true, event: { ...env.data, data: data.data } as VigilEvent };
+}
+
+function describeIssue(error: z.ZodError, prefix?: string): string {
+  const issue = error.issues[0];
+  if (!issue) return 'invalid event';
+  const path = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
+  return path ? `${path}: ${issue.message}` : issue.message;
+}

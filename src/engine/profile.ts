@@ -1,0 +1,45 @@
+// Policy is data: the profile schema (keys of SPEC §6 plus the lists the catalogue needs).
+// Strict objects, so a misspelt key is an error rather than a silently ignored setting.
+import { z } from 'zod';
+
+const stringList = z.array(z.string());
+
+export const namespaceKinds = ['pid', 'network', 'ipc', 'uts', 'user', 'cgroup'] as const;
+export const severities = ['critical', 'high', 'medium', 'low'] as const;
+
+export const profileSchema = z.strictObject({
+  /** Image globs (name[:tag]) or digests (sha256:<hex>) that must not run. */
+  blockedImages: stringList,
+  /** Stop containers of blocked images. vigil is read-only towards the host otherwise. */
+  enforce: z.boolean(),
+  /** Image glob -> allowed process names (basename of exe). */
+  processWhitelist: z.record(z.string(), stringList),
+  /** Image glob -> path globs inside the container. */
+  protectedFiles: z.record(z.string(), stringList),
+  mounts: z.strictObject({
+    /** Host path globs that never count as dangerous (the operator's allow-list). */
+    allow: stringList,
+    /** Host files a container commonly needs (/etc/hosts, /etc/resolv.conf, …): never dangerous. */
+    benign: stringList,
+    /** Host path globs that are dangerous to mount into a container. */
+    dangerous: stringList,
+    /** Host path globs of container runtime sockets: mounting one is critical. */
+    runtimeSockets: stringList,
+  }),
+  capabilities: z.strictObject({
+    /** The runtime's default set: adding one of these is not a finding. */
+    default: stringList,
+    /** Capabilities that make the finding critical. */
+    highRisk: stringList,
+  }),
+  namespaces: z.strictObject({
+    /** Host namespaces that are findings, with the severity each carries (`off`: not a finding). */
+    host: z.partialRecord(z.enum(namespaceKinds), z.enum([...severities, 'off'])),
+  }),
+  malware: z.strictObject({
+    /** File hashes that are malware. */
+    sha256: z.array(z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be a sha256 hex digest (64 hex digits)')),
+  }),
+});
+
+export type Profile = z.infer<typeof profileSchema>;

@@ -1,0 +1,44 @@
+// vigil's own health, reported as alerts of category `vigil`: a source that went down or
+// degraded, and the outcome of enforcement actions vigil took.
+import { defineRule } from '../rule.js';
+
+export const sourceDown = defineRule({
+  id: 'vigil.source_down',
+  category: 'vigil',
+  severity: 'high',
+  title: { en: 'Source unavailable', zh: '数据源不可用' },
+  consumes: ['vigil/source.status'],
+  create: () => (event) => {
+    const { source, state, reason } = event.data;
+    if (state === 'up') return [];
+    return [
+      {
+        // Every outage is its own alert: keyed by the event that reported it.
+        key: `${source}\0${event.seq}`,
+        severity: state === 'down' ? 'high' : 'medium',
+        summary: `${source} source ${state}${reason ? `: ${reason}` : ''}`,
+        evidence: { source, state, ...(reason && { reason }) },
+      },
+    ];
+  },
+});
+
+export const enforcement = defineRule({
+  id: 'vigil.enforcement',
+  category: 'vigil',
+  severity: 'low',
+  title: { en: 'Enforcement action', zh: '阻断处置' },
+  consumes: ['vigil/enforcement'],
+  create: () => (event) => {
+    const { containerId, action, ok, error } = event.data;
+    return [
+      {
+        key: `${action}\0${event.seq}`,
+        severity: ok ? 'low' : 'high',
+        containerId,
+        summary: ok ? `vigil stopped the container (enforce: true)` : `vigil could not stop the container: ${error ?? 'unknown error'}`,
+        evidence: { action, ok, ...(error && { error }) },
+      },
+    ];
+  },
+});

@@ -1,0 +1,58 @@
+// The container table: the latest snapshot of every container, fed only by docker events.
+// Destroyed containers stay (marked) for a while so their alerts can still be drilled into.
+import type { ContainerSnapshot, VigilEvent } from '../events.js';
+
+export interface ContainerEntry {
+  snapshot: ContainerSnapshot;
+  removed: boolean;
+}
+
+export class ContainerTable {
+  private readonly byId = new Map<string, ContainerEntry>();
+  private readonly removedOrder: string[] = [];
+
+  constructor(private readonly removedCap = 1024) {}
+
+  apply(event: VigilEvent): void {
+    if (event.source !== 'docker') return;
+    if (event.kind === 'container.snapshot') {
+      const { container } = event.data;
+      const entry = this.byId.get(container.id);
+      if (entry) {
+        entry.snapshot = container;
+        entry.removed = false;
+      } else {
+        this.byId.set(container.id, { snapshot: container, removed: false });
+      }
+      return;
+    }
+    const entry = this.byId.get(event.data.id);
+    if (!entry) return;
+    if (event.data.action === 'rename') entry.snapshot = { ...entry.snapshot, name: event.data.name };
+    if (event.data.action === 'destroy' && !entry.removed) {
+      entry.removed = true;
+      this.removedOrder.push(event.data.id);
+      this.evictRemoved();
+    }
+  }
+
+  get(id: string): ContainerEntry | undefined {
+    return this.byId.get(id);
+  }
+
+  /** Containers not yet destroyed. */
+  *live(): IterableIterator<ContainerSnapshot> {
+    for (const entry of this.byId.values()) if (!entry.removed) yield entry.snapshot;
+  }
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  private evictRemoved(): void {
+    while (this.removedOrder.length > this.removedCap) {
+      const id = this.removedOrder.shift()!;
+      if (this.byId.get(id)?.removed) this.byId.delete(id);
+    }
+  }
+}

@@ -1,0 +1,208 @@
+// Loads the shipped default profile and merges an operator's profile over it.
+// Every problem is reported as `<file>:<line>: <what>` so it can be fixed without guessing.
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { getSystemErrorMap } from 'node:util';
+import { LineCounter, isMap, isNode, isSeq, isScalar, parseDocument, type Document } from 'yaml';
+import { z } from 'zod';
+import { profileSchema, type Profile } from '../engine/profile.js';
+
+// Two levels up from both src/profile/load.ts and dist/profile/load.js is the package root.
+const defaultProfileFile = fileURLToPath(new URL('../../profiles/default.yaml', import.meta.url));
+
+/** A profile that cannot be used; `message` has one `<file>:<line>: <what>` line per problem. */
+export class ProfileError extends Error {
+  override name = 'ProfileError';
+  constructor(readonly problems: string[]) {
+    super(problems.join('\n'));
+  }
+}
+
+type Path = readonly PropertyKey[];
+
+/** A parsed profile file, kept with its YAML nodes so problems can be traced to lines. */
+interface Source {
+  file: string;
+  doc: Document.Parsed;
+  lines: LineCounter;
+  value: Record<string, unknown>;
+}
+
+// The same schema with every key optional at every level, still strict about unknown keys
+// and types: a user profile only states what it changes.
+function deepPartial(schema: z.ZodType): z.ZodType {
+  if (!(schema instanceof z.ZodObject)) return schema;
+  const shape = Object.fromEntries(
+    Object.entries(schema.shape as Record<string, z.ZodType>).map(([key, value]) => [key, deepPartial(value).optional()]),
+  );
+  // extend keeps the object's strictness; it only replaces the listed keys.
+  return schema.extend(shape);
+}
+
+const userProfileSchema = deepPartial(profileSchema);
+
+/**
+ * Loads profiles/default.yaml and, when `userPath` is given, merges that profile over it:
+ * mappings merge key by key, lists and scalars replace. Throws ProfileError.
+ */
+export async function loadProfile(userPath?: string): Promise<Profile> {
+  const base = await readProfile(defaultProfileFile);
+  let merged: unknown = base.value;
+  if (userPath !== undefined) {
+    const user = await readProfile(userPath);
+    // Validated on its own first, so line numbers refer to the user's file.
+    check(userProfileSchema, user);
+    merged = merge(base.value, user.value);
+  }
+  // A user profile valid on its own cannot break the merge, so any problem left is in the default.
+  return check(profileSchema, { ...base, value: merged as Record<string, unknown> });
+}
+
+async function readProfile(file: string): Promise<Source> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new ProfileError([`cannot read profile ${file}: ${describeSystemError(err)}`]);
+  }
+  const lines = new LineCounter();
+  // Plain messages: the file and line are added here, prettyErrors would add a code excerpt.
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    throw new ProfileError(
+      doc.errors.map((e) => `${file}:${lines.linePos(e.pos[0]).line}: YAML syntax error: ${e.message}`),
+    );
+  }
+  let value: unknown;
+  try {
+    value = doc.toJS();
+  } catch (err) {
+    // toJS refuses documents that expand aliases excessively (a resource-exhaustion guard).
+    throw new ProfileError([`${file}: YAML error: ${(err as Error).message}`]);
+  }
+  // An empty file (or one with only comments) overrides nothing.
+  if (value === null) return { file, doc, lines, value: {} };
+  if (!isMapping(value)) {
+    const line = doc.contents ? lineAt(lines, doc.contents.range[0]) : 1;
+    throw new ProfileError([`${file}:${line}: a profile must be a mapping of settings, got ${kindOf(value)}`]);
+  }
+  return { file, doc, lines, value };
+}
+
+function describeSystemError(err: unknown): string {
+  const { code, errno } = err as NodeJS.ErrnoException;
+  // errno maps to the OS's plain description, e.g. "no such file or directory".
+  const reason = errno === undefined ? undefined : getSystemErrorMap().get(errno)?.[1];
+  if (reason !== undefined && code !== undefined) return `${reason} (${code})`;
+  return code ?? (err as Error).message;
+}
+
+function isMapping(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+// Builds new objects with Object.fromEntries so a '__proto__' key stays an ordinary key.
+function merge(base: unknown, override: unknown): unknown {
+  if (!isMapping(base) || !isMapping(override)) return override;
+  const keys = new Set([...Object.keys(base), ...Object.keys(override)]);
+  return Object.fromEntries(
+    [...keys].map((key) => [
+      key,
+      !Object.hasOwn(override, key)
+        ? base[key]
+        : Object.hasOwn(base, key)
+          ? merge(base[key], override[key])
+          : override[key],
+    ]),
+  );
+}
+
+function check<T>(schema: z.ZodType<T>, source: Source): T {
+  // reportInput puts the offending value in each issue, for "got <kind>".
+  const result = schema.safeParse(source.value, { reportInput: true });
+  if (result.success) return result.data;
+  const problems = result.error.issues.flatMap((issue) => describeIssue(issue, source));
+  // Zod reports in schema order; the file's order is easier to work through.
+  problems.sort((a, b) => a.line - b.line);
+  throw new ProfileError(problems.map((p) => `${source.file}:${p.line}: ${p.text}`));
+}
+
+function describeIssue(issue: z.core.$ZodIssue, source: Source): Array<{ line: number; text: string }> {
+  const at = (path: Path, text: string) => ({ line: lineOf(source, path), text });
+  const name = formatPath(issue.path);
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return issue.keys.map((key) => at([...issue.path, key], `unknown key '${formatPath([...issue.path, key])}'`));
+    case 'invalid_type':
+      // Only the default profile can lack a key: the user profile's keys are all optional.
+      if (issue.input === undefined) return [at(issue.path, `'${name}' is missing`)];
+      return [at(issue.path, `'${name}' must be ${expectedAt(issue.path, issue.expected)}, got ${kindOf(issue.input)}`)];
+    case 'invalid_value':
+      return [at(issue.path, `'${name}' must be one of ${issue.values.join(', ')}, got ${show(issue.input)}`)];
+    default:
+      return [at(issue.path, `'${name}': ${issue.message}`)];
+  }
+}
+
+/** `mounts.allow[2]`: keys dotted, list positions in brackets. */
+function formatPath(path: Path): string {
+  return path
+    .map((seg, i) => (typeof seg === 'number' ? `[${seg}]` : `${i > 0 ? '.' : ''}${String(seg)}`))
+    .join('');
+}
+
+// Article and plural form of each kind of schema node the profile uses.
+const nouns: Record<string, [one: string, many: string]> = {
+  string: ['a string', 'strings'],
+  boolean: ['a boolean', 'booleans'],
+  object: ['a mapping', 'mappings'],
+  record: ['a mapping', 'mappings'],
+  array: ['a list', 'lists'],
+};
+
+// Looks the schema up rather than trusting `expected` alone, to say "a list of strings".
+function expectedAt(path: Path, expected: string): string {
+  let schema: z.ZodType | undefined = profileSchema;
+  for (const seg of path) {
+    if (schema instanceof z.ZodObject) schema = (schema.shape as Record<PropertyKey, z.ZodType>)[seg];
+    else if (schema instanceof z.ZodRecord) schema = schema.valueType as z.ZodType;
+    else if (schema instanceof z.ZodArray) schema = schema.element as z.ZodType;
+    else schema = undefined;
+  }
+  if (schema instanceof z.ZodArray) {
+    return `a list of ${nouns[(schema.element as z.ZodType).def.type]?.[1] ?? 'items'}`;
+  }
+  return nouns[expected]?.[0] ?? expected;
+}
+
+/** The YAML name of a value's kind. */
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'list';
+  return typeof value === 'object' ? 'mapping' : typeof value;
+}
+
+function show(value: unknown): string {
+  return typeof value === 'string' ? `'${value}'` : kindOf(value);
+}
+
+// A mapping member is reported at its key, a list item at the item; a path the document
+// cannot resolve (e.g. a numeric YAML key) falls back to its nearest resolvable parent.
+function lineOf(source: Source, path: Path): number {
+  if (path.length === 0) return source.doc.contents ? lineAt(source.lines, source.doc.contents.range[0]) : 1;
+  const parentPath = path.slice(0, -1);
+  const last = path[path.length - 1];
+  const parent = parentPath.length === 0 ? source.doc.contents : source.doc.getIn(parentPath, true);
+  if (isMap(parent)) {
+    const pair = parent.items.find((p) => isScalar(p.key) && String(p.key.value) === String(last));
+    if (pair && isNode(pair.key) && pair.key.range) return lineAt(source.lines, pair.key.range[0]);
+  } else if (isSeq(parent) && typeof last === 'number') {
+    const item = parent.items[last];
+    if (isNode(item) && item.range) return lineAt(source.lines, item.range[0]);
+  }
+  return lineOf(source, parentPath);
+}
+
+function lineAt(lines: LineCounter, offset: number): number {
+  return lines.linePos(offset).line;
+}

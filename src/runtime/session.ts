@@ -1,0 +1,50 @@
+// A session wires sources to the engine: it gives each event its sequence number, records it
+// (before the engine sees it, so a recording holds everything the alerts came from), and runs
+// responses the engine requests. Replay feeds recorded events through the same path.
+import type { Alert } from '../engine/alert.js';
+import { Engine } from '../engine/engine.js';
+import type { UnsequencedEvent, VigilEvent } from '../engine/events.js';
+import type { Profile } from '../engine/profile.js';
+import type { ResponseRequest } from '../engine/rule.js';
+import { catalogue } from '../engine/rules/index.js';
+
+export interface EventSink {
+  write(event: VigilEvent): void;
+}
+
+export interface SessionOptions {
+  profile: Profile;
+  onAlert: (alert: Alert) => void;
+  /** Where every event goes before the engine (a recording). */
+  recorder?: EventSink;
+  /** Live only: carries out enforcement. Replay never acts on the host. */
+  onResponse?: (request: ResponseRequest) => void;
+}
+
+export class Session {
+  readonly engine: Engine;
+  private seq = 0;
+
+  constructor(private readonly options: SessionOptions) {
+    this.engine = new Engine(catalogue, options.profile, {
+      alert: options.onAlert,
+      ...(options.onResponse && { response: options.onResponse }),
+    });
+  }
+
+  /** A live event: numbered in arrival order. */
+  readonly ingest = (event: UnsequencedEvent): void => {
+    this.process({ seq: ++this.seq, ts: event.ts, source: event.source, kind: event.kind, data: event.data } as VigilEvent);
+  };
+
+  /** A recorded event: keeps its own number, so replayed alerts cite the recording's lines. */
+  replay(event: VigilEvent): void {
+    this.seq = Math.max(this.seq, event.seq);
+    this.process(event);
+  }
+
+  private process(event: VigilEvent): void {
+    this.options.recorder?.write(event);
+    this.engine.process(event);
+  }
+}

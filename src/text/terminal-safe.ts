@@ -1,0 +1,17 @@
+// Untrusted strings (command lines, file names, container names, log lines) are data, never
+// terminal control: control characters, escape sequences and bidi overrides become visible
+// escapes, and very long strings are cut, before anything reaches a terminal.
+
+/** C0 and C1 controls, DEL, and the invisible direction marks/overrides/isolates. */
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+function escapeChar(c: string): string {
+  const code = c.codePointAt(0)!;
+  return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+}
+
+export function terminalSafe(text: string, maxLength = 2048): string {
+  const cut = text.length > maxLength ? text.slice(0, maxLength) : text;
+  const safe = cut.replace(UNSAFE, escapeChar);
+  return cut === text ? safe : `${safe}…(+${text.length - maxLength} chars)`;
+}
