@@ -8,7 +8,6 @@ import { readRecording, type RecordingProblem } from '../recording/reader.js';
 import { RECORDING_FORMAT, RECORDING_VERSION } from '../recording/format.js';
 import { Session } from '../runtime/session.js';
 import { vigilVersion } from '../runtime/version.js';
-import { DockerSource } from '../sources/docker/source.js';
 import { isoNow } from '../sources/source.js';
 import { UsageError } from './usage.js';
 
@@ -77,6 +76,9 @@ export async function runLive(options: LiveOptions): Promise<void> {
       data: { source: 'recorder', state: 'down', reason: `recording could not be written: ${err.message}` },
     }),
   );
+  // Loaded only for live runs: dockerode is most of vigil's start-up time, and a replay must
+  // never reach Docker anyway.
+  const { DockerSource } = await import('../sources/docker/source.js');
   const docker = new DockerSource({ keepEnvValues: options.keepEnvValues });
   session = new Session({
     profile: options.profile,

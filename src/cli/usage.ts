@@ -14,7 +14,8 @@ export function parseCommandArgs<O extends Options>(args: string[], options: O, 
     parsed = parseArgs({ args, options, strict: true, allowPositionals: positionals > 0 });
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    throw new UsageError(`${message.split(/\.(\s|$)/, 1)[0]} (see vigil --help)`);
+    const first = message.split(/\.(\s|$)/, 1)[0]!;
+    throw new UsageError(`${first.charAt(0).toLowerCase()}${first.slice(1)} (see vigil --help)`);
   }
   if (parsed.positionals.length > positionals) {
     throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[positionals])} (see vigil --help)`);

@@ -34,7 +34,7 @@ export class DockerSource implements Source {
   private client: Docker | undefined;
   private stream: NodeJS.ReadableStream | undefined;
   private stopped = false;
-  private state: { state: SourceState; reason?: string } | undefined;
+  private state: SourceState | undefined;
   /** Serialises event handling so lifecycle and snapshot events keep the daemon's order. */
   private queue: Promise<void> = Promise.resolve();
   private readonly known = new Set<string>();
@@ -123,9 +123,10 @@ export class DockerSource implements Source {
     this.backoff = Math.min(this.backoff * 2, this.maxBackoff);
   }
 
+  /** Emits state changes only: retries failing for a new reason are the same outage. */
   private setState(state: SourceState, reason?: string): void {
-    if (this.state?.state === state && this.state.reason === reason) return;
-    this.state = { state, ...(reason !== undefined && { reason }) };
+    if (this.state === state) return;
+    this.state = state;
     this.emit({
       ts: isoNow(),
       source: 'vigil',

@@ -1,0 +1,138 @@
+// The command line as a user meets it: usage errors, the catalogue, replay output and its
+// handling of damaged recordings and hostile strings.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Alert } from '../src/engine/alert.js';
+import { jsonLines, runVigil } from './helpers/cli.js';
+import { snapshotEvent, snapshotFixture } from './helpers/engine.js';
+
+let dir: string;
+const header = JSON.stringify({ format: 'vigil-recording', version: 1, host: 'test', startedAt: '2026-11-27T10:00:00.000Z', vigilVersion: '0.1.0' });
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'vigil-cli-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function recording(name: string, lines: string[]): string {
+  const path = join(dir, name);
+  writeFileSync(path, lines.join('\n'));
+  return path;
+}
+
+describe('vigil --help and rules', () => {
+  it('documents every command and input', async () => {
+    const { code, stdout } = await runVigil(['--help']);
+    expect(code).toBe(0);
+    for (const word of ['vigil detect', '--live', '--duration', '--replay', '--profile', '--json', '--record', 'vigil record', 'vigil rules']) {
+      expect(stdout).toContain(word);
+    }
+  });
+
+  it('lists the implemented rules with English and Chinese titles', async () => {
+    const { code, stdout } = await runVigil(['rules', '--json']);
+    expect(code).toBe(0);
+    const rules = jsonLines<{ id: string; category: string; title: string; titleZh: string; severity: string }>(stdout);
+    expect(rules.map((r) => r.id)).toEqual([
+      'system.container_security_options',
+      'system.container_mounts',
+      'system.container_namespaces',
+      'system.image_blocked',
+      'vigil.source_down',
+      'vigil.enforcement',
+    ]);
+    expect(rules[0]).toMatchObject({ category: 'system', title: 'Container security options', titleZh: '容器安全选项', severity: 'high' });
+    const human = await runVigil(['rules']);
+    expect(human.stdout).toContain('system.container_mounts');
+    expect(human.stdout).toContain('容器挂载目录');
+  });
+});
+
+describe('bad usage and unreadable input: one line on stderr, exit 2', () => {
+  it.each([
+    [['detect', '--bogus'], /^vigil: unknown option '--bogus'/],
+    [['frobnicate'], /^vigil: unknown command "frobnicate"/],
+    [['detect', '--live', '--replay', 'x'], /^vigil: --live and --replay cannot be combined/],
+    [['detect', '--duration', '0'], /^vigil: --duration must be a positive number of seconds/],
+    [['detect', '--duration', 'soon'], /^vigil: --duration must be a positive number of seconds/],
+    [['detect', '--replay', '/nonexistent/rec.jsonl'], /^vigil: \/nonexistent\/rec.jsonl: cannot read recording/],
+    [['detect', '--replay'], /^vigil: option '--replay <value>' argument missing/],
+    [['record'], /^vigil: vigil record needs a FILE/],
+    [['detect', '--profile', '/nonexistent.yaml'], /^vigil: cannot read profile \/nonexistent.yaml/],
+  ])('vigil %j', async (args, message) => {
+    const { code, stdout, stderr } = await runVigil(args);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(message);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('names the file, key and line of each profile problem', async () => {
+    const profile = join(dir, 'bad.yaml');
+    writeFileSync(profile, 'blockedImages: []\nenforce: "yes"\nmounts:\n  alow: ["/data"]\n');
+    const { code, stderr } = await runVigil(['detect', '--replay', 'x', '--profile', profile]);
+    expect(code).toBe(2);
+    expect(stderr.trim().split('\n')).toEqual([
+      `vigil: ${profile}:2: 'enforce' must be a boolean, got string`,
+      `vigil: ${profile}:4: unknown key 'mounts.alow'`,
+    ]);
+  });
+
+  it('rejects a file that is not a recording', async () => {
+    const path = recording('not.jsonl', ['hello']);
+    const { code, stderr } = await runVigil(['detect', '--replay', path]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/not a vigil recording/);
+  });
+});
+
+describe('vigil detect --replay', () => {
+  const privileged = snapshotFixture('privileged');
+  const sock = snapshotFixture('mount-docker-sock');
+
+  it('skips and counts corrupt lines and unknown kinds, tolerates a truncated last line, and keeps going', async () => {
+    const path = recording('damaged.jsonl', [
+      header,
+      JSON.stringify(snapshotEvent(privileged, 'create', 1)),
+      '{"seq":2,"ts":"x","source":"docker","kind":"container.snap',
+      JSON.stringify({ seq: 3, ts: 't', source: 'falco', kind: 'rule', data: {} }),
+      JSON.stringify(snapshotEvent(sock, 'start', 4)),
+      JSON.stringify(snapshotEvent(sock, 'start', 5)).slice(0, 40),
+    ]);
+    const { code, stdout, stderr } = await runVigil(['detect', '--replay', path, '--json']);
+    expect(code).toBe(0);
+    expect(jsonLines<Alert>(stdout).map((a) => [a.ruleId, a.events])).toEqual([
+      ['system.container_security_options', [1]],
+      ['system.container_mounts', [4]],
+    ]);
+    expect(stderr).toContain(`${path}:3:`);
+    expect(stderr).toContain(`${path}:4: unknown event kind "falco/rule"`);
+    expect(stderr).toContain(`${path}: 1 corrupt line skipped, 1 event of unknown kind skipped, truncated last line ignored`);
+  });
+
+  it('prints one readable line per alert without colour off a terminal, and makes hostile strings inert', async () => {
+    const hostile = { ...privileged, name: 'evil\x1b]0;pwned\x07\x1b[2J\u202egnp.exe' };
+    const path = recording('hostile.jsonl', [header, JSON.stringify(snapshotEvent(hostile, 'create', 1))]);
+    const human = await runVigil(['detect', '--replay', path]);
+    expect(human.code).toBe(0);
+    const lines = human.stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^2026-11-27 10:00:00 {2}CRITICAL {2}system.container_security_options {2}/);
+    expect(lines[0]).toContain('evil\\x1b]0;pwned\\x07\\x1b[2J\\u202egnp.exe (vigil-test/busybox:1)');
+    expect(human.stdout).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f\u202e]/);
+    // JSON keeps the string exactly (escaped by JSON itself).
+    const json = await runVigil(['detect', '--replay', path, '--json']);
+    expect(jsonLines<Alert>(json.stdout)[0]!.container!.name).toBe(hostile.name);
+  });
+
+  it('re-records a replay to a file that replays the same', async () => {
+    const source = recording('source.jsonl', [header, JSON.stringify(snapshotEvent(privileged, 'create', 1)), JSON.stringify(snapshotEvent(sock, 'start', 2))]);
+    const copy = join(dir, 'copy.jsonl.gz');
+    const first = await runVigil(['detect', '--replay', source, '--json', '--record', copy]);
+    const second = await runVigil(['detect', '--replay', copy, '--json']);
+    expect(second.stdout).toBe(first.stdout);
+    expect(readFileSync(copy).subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b]));
+  });
+});

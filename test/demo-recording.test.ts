@@ -1,0 +1,36 @@
+// The shipped demo recording (captured by vigil on a real dockerd, scripts/record-demo.sh)
+// replays to the expected alerts: the risky containers fire, their look-alikes stay quiet.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import type { Alert } from '../src/engine/alert.js';
+import { jsonLines, runVigil } from './helpers/cli.js';
+
+const file = (name: string) => fileURLToPath(new URL(`../recordings/${name}`, import.meta.url));
+
+describe('recordings/demo-startup-checks.jsonl', () => {
+  it('replays to exactly the alerts it was captured with, ids included', async () => {
+    const result = await runVigil(['detect', '--replay', file('demo-startup-checks.jsonl'), '--profile', file('demo.profile.yaml'), '--json']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const alerts = jsonLines<Alert>(result.stdout);
+    expect(alerts).toEqual(jsonLines<Alert>(readFileSync(file('demo-startup-checks.alerts.jsonl'), 'utf8')));
+
+    const rules = Object.fromEntries(alerts.map((a) => [a.container!.name, a.ruleId]));
+    expect(rules).toEqual({
+      'demo-agent-docker-sock': 'system.container_mounts',
+      'demo-web-privileged': 'system.container_security_options',
+      'demo-debug-sysadmin': 'system.container_security_options',
+      'demo-tools-unconfined': 'system.container_security_options',
+      'demo-backup-host-root': 'system.container_mounts',
+      'demo-monitor-host-pid': 'system.container_namespaces',
+      'demo-miner': 'system.image_blocked',
+    });
+  });
+
+  it('holds no environment values', () => {
+    const text = readFileSync(file('demo-startup-checks.jsonl'), 'utf8');
+    expect(text).toContain('"POOL_PASSWORD=<redacted>"');
+    expect(text).not.toContain('hunter2');
+  });
+});
