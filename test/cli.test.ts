@@ -136,3 +136,40 @@ describe('vigil detect --replay', () => {
     expect(readFileSync(copy).subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b]));
   });
 });
+
+describe('live without a reachable dockerd', () => {
+  it('reports the docker source down with the reason, keeps running, and exits 0', async () => {
+    const { code, stdout } = await runVigil(['detect', '--json', '--duration', '1'], { DOCKER_HOST: `unix://${join(dir, 'no-such.sock')}` });
+    expect(code).toBe(0);
+    const alerts = jsonLines<Alert>(stdout);
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]).toMatchObject({ ruleId: 'vigil.source_down', category: 'vigil', evidence: { source: 'docker', state: 'down' } });
+    expect(alerts[0]!.summary).toContain('no-such.sock');
+  });
+});
+
+describe('output', () => {
+  it('colours severities on a terminal only', async () => {
+    const { alertPrinter } = await import('../src/cli/output.js');
+    const { runEngine } = await import('./helpers/engine.js');
+    const { loadProfile } = await import('../src/profile/load.js');
+    const [alert] = runEngine([snapshotEvent(snapshotFixture('privileged'))], await loadProfile()).alerts;
+    const written: string[] = [];
+    const stream = (isTTY: boolean) => ({ isTTY, writableEnded: false, destroyed: false, write: (s: string) => written.push(s) > 0 });
+    alertPrinter(false, stream(true))(alert!);
+    alertPrinter(false, stream(false))(alert!);
+    expect(written[0]).toContain('\x1b[1;97;41mCRITICAL');
+    expect(written[1]).not.toContain('\x1b');
+  });
+
+  it('stops quietly when its reader goes away', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const c = snapshotFixture('privileged');
+    const lines = [header];
+    for (let i = 1; i <= 20_000; i++) lines.push(JSON.stringify(snapshotEvent({ ...c, id: i.toString(16).padStart(64, '0') }, 'create', i)));
+    const path = recording('many.jsonl', lines);
+    const r = spawnSync('bash', ['-c', `node bin/vigil.js detect --replay ${path} | head -n 1 >/dev/null; echo "\${PIPESTATUS[0]}"`], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('0');
+  });
+});

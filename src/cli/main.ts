@@ -14,6 +14,11 @@ const common = {
 } as const;
 
 export async function main(argv: string[]): Promise<number> {
+  // A reader that goes away (`vigil detect | head`) ends a live run cleanly, recording closed.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.emit('SIGTERM');
+  });
   try {
     return await dispatch(argv);
   } catch (err) {
@@ -57,7 +62,10 @@ async function workbench(argv: string[]): Promise<number> {
   const profile = await loadProfile(values.profile);
   const base = { profile, onAlert: alertPrinter(false), ...(values.record !== undefined && { recordPath: values.record }) };
   if (values.replay !== undefined) await runReplay(values.replay, base);
-  else await runLive({ ...base, keepEnvValues: values['keep-env-values'] === true });
+  else {
+    process.stderr.write('vigil: watching this host (docker); alerts appear below as they happen; Ctrl+C stops\n');
+    await runLive({ ...base, keepEnvValues: values['keep-env-values'] === true });
+  }
   return 0;
 }
 

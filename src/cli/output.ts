@@ -34,9 +34,10 @@ export function alertLine(alert: Alert, colour: boolean): string {
   return parts.join('  ');
 }
 
-export function alertPrinter(json: boolean, out: NodeJS.WriteStream = process.stdout): (alert: Alert) => void {
+export function alertPrinter(json: boolean, out: Pick<NodeJS.WriteStream, 'write' | 'isTTY' | 'writableEnded' | 'destroyed'> = process.stdout): (alert: Alert) => void {
   const colour = !json && out.isTTY === true && !process.env.NO_COLOR;
   return (alert) => {
+    if (out.writableEnded || out.destroyed) return; // the reader went away
     out.write(`${json ? alertJson(alert) : alertLine(alert, colour)}\n`);
   };
 }

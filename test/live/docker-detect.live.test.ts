@@ -48,7 +48,7 @@ describe.runIf(live)('docker source, live', () => {
     run('sysadmin', '--network', 'none', '--cap-add', 'SYS_ADMIN');
     run('seccomp', '--network', 'none', '--security-opt', 'seccomp=unconfined', '--security-opt', 'no-new-privileges:false');
     run('etc', '--network', 'none', '-v', '/etc:/host-etc:ro', '-v', '/etc/hosts:/etc/hosts:ro');
-    run('pidhost', '--network', 'host', '--pid', 'host');
+    run('pidhost', '--network', 'host', '--pid', 'host', '--ipc', 'host');
     docker('run', '-d', '--name', `${prefix}blocked`, '--network', 'none', BLOCKED, 'sleep', '60');
     run('hardened', '--network', 'none', '--cap-drop', 'ALL', '--read-only', '--security-opt', 'no-new-privileges:true', '--user', '1000:1000');
     run('plain', '--network', 'none', '-v', `${dir}:/data`);
@@ -74,7 +74,7 @@ describe.runIf(live)('docker source, live', () => {
     expect(find('sysadmin').evidence.findings).toEqual(['capabilities:[SYS_ADMIN]']);
     expect(find('seccomp').evidence.findings).toEqual(['seccomp=unconfined', 'no-new-privileges:false']);
     expect(find('etc').evidence.mounts).toEqual([{ source: '/etc', destination: '/host-etc', rw: false, reason: 'dangerous host path (/etc)' }]);
-    expect(find('pidhost').evidence.findings).toEqual(['pid=host', 'network=host']);
+    expect(find('pidhost').evidence.findings).toEqual(['pid=host', 'network=host', 'ipc=host']);
     expect(find('pre-sock').severity).toBe('critical');
 
     // The recording replays to the same alerts, ids included, and is private to its owner.
