@@ -6,6 +6,7 @@ import type { Profile } from './profile.js';
 import type { AnyRule, Finding, ResponseRequest, RuleContext } from './rule.js';
 import { ContainerTable } from './state/containers.js';
 import { ProcessTable } from './state/processes.js';
+import { WhitelistTable } from './state/whitelist.js';
 
 type Evaluate = (event: VigilEvent, ctx: RuleContext) => Finding[];
 
@@ -29,6 +30,7 @@ export interface EngineStats {
 export class Engine {
   readonly containers = new ContainerTable();
   readonly processes = new ProcessTable();
+  readonly whitelist = new WhitelistTable();
   readonly stats: EngineStats = { events: 0, alerts: 0, duplicates: 0 };
   private index = new Map<string, CompiledRule[]>();
   private readonly raised = new Set<string>();
@@ -59,6 +61,7 @@ export class Engine {
     this.stats.events++;
     this.containers.apply(event);
     this.processes.apply(event);
+    this.whitelist.apply(event);
     const rules = this.index.get(eventKey(event));
     if (!rules) return;
     for (const { rule, evaluate } of rules) {

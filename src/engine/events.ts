@@ -82,6 +82,46 @@ export const processInfoSchema = z.object({
 });
 export type ProcessInfo = z.infer<typeof processInfoSchema>;
 
+/** An open socket of a process: what reverse-shell detection reads (fd 0/1/2 on a socket). */
+export const socketSchema = z.object({
+  fd: nonNegInt,
+  protocol: z.enum(['tcp', 'tcp6', 'udp', 'udp6', 'raw', 'raw6', 'unix']),
+  /** `address:port` (IPv6 in brackets); empty for unix sockets. */
+  local: z.string(),
+  remote: z.string(),
+  state: z.string(),
+});
+export type SocketInfo = z.infer<typeof socketSchema>;
+
+/** The process behind an audit event, with the name the kernel knew it by. */
+export const auditProcessSchema = processInfoSchema.extend({
+  comm: z.string(),
+  /** Whether startTime was read from /proc (exact) or estimated from the event time (process gone). */
+  startTimeExact: z.boolean(),
+});
+export type AuditProcess = z.infer<typeof auditProcessSchema>;
+
+/** A file an audited syscall named (PATH record). `name` is as the process wrote it. */
+export const auditPathSchema = z.object({
+  name: z.string(),
+  nametype: z.string(),
+  /** Octal st_mode, e.g. "0100755"; empty when the file did not exist. */
+  mode: z.string(),
+  inode: z.string(),
+});
+export type AuditPath = z.infer<typeof auditPathSchema>;
+
+const auditCommon = {
+  serial: nonNegInt,
+  /** The vigil audit rule key that matched (`vigil_exec`, …). */
+  key: z.string(),
+  success: z.boolean(),
+  exit: z.number().int(),
+  process: auditProcessSchema,
+  cwd: z.string(),
+  paths: z.array(auditPathSchema),
+};
+
 export const sourceStates = ['up', 'down', 'degraded'] as const;
 export type SourceState = (typeof sourceStates)[number];
 
@@ -102,8 +142,21 @@ export const eventDataSchemas = {
     }),
   },
   proc: {
-    'process.snapshot': processInfoSchema,
+    'process.snapshot': processInfoSchema.extend({ sockets: z.array(socketSchema) }),
     'process.exit': z.object({ pid: nonNegInt, startTime: nonNegInt }),
+  },
+  audit: {
+    /** A program executed (execve/execveat), argv complete. */
+    exec: z.object({ ...auditCommon, exeSha256: z.string().optional() }),
+    /** Any other audited syscall, with its raw arguments (hex, as the kernel logs them). */
+    syscall: z.object({
+      ...auditCommon,
+      syscall: z.string(),
+      args: z.array(z.string()),
+      sockaddr: z.object({ family: z.string(), address: z.string(), port: z.number().int() }).optional(),
+    }),
+    /** The kernel's audit counters; `lostSince` is what was lost since the previous status. */
+    status: z.object({ enabled: z.number().int(), lost: nonNegInt, lostSince: nonNegInt, backlog: nonNegInt }),
   },
   vigil: {
     /** A source changed state: the status line and the health rule read these. */
@@ -111,6 +164,10 @@ export const eventDataSchemas = {
       source: z.string(),
       state: z.enum(sourceStates),
       reason: z.string().optional(),
+    }),
+    /** The process whitelist entries kept in the state file, in full, whenever they change. */
+    whitelist: z.object({
+      entries: z.array(z.object({ image: z.string(), process: z.string(), enabled: z.boolean() })),
     }),
     /** The outcome of an enforcement action vigil took (live only; replay never acts). */
     enforcement: z.object({

@@ -4,6 +4,19 @@ import { z } from 'zod';
 
 const stringList = z.array(z.string());
 
+/** A regular expression source; invalid ones are rejected when the profile loads. */
+const regex = z.string().refine(
+  (source) => {
+    try {
+      new RegExp(source);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'must be a valid regular expression' },
+);
+
 export const namespaceKinds = ['pid', 'network', 'ipc', 'uts', 'user', 'cgroup'] as const;
 export const severities = ['critical', 'high', 'medium', 'low'] as const;
 
@@ -39,7 +52,27 @@ export const profileSchema = z.strictObject({
   malware: z.strictObject({
     /** File hashes that are malware. */
     sha256: z.array(z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be a sha256 hex digest (64 hex digits)')),
+    /** Process names (basename of exe, or comm) of known malicious programs: miners, backdoors. */
+    processNames: stringList,
+    /** Regular expressions over the joined command line of known malicious behaviour. */
+    argvPatterns: z.array(regex),
   }),
+  syscalls: z.strictObject({
+    /** Syscalls a container process should never need. */
+    highRisk: stringList,
+  }),
+  /** Command-line patterns (regular expressions over argv joined by spaces) and their severity. */
+  highRiskCommands: z.array(z.strictObject({ name: z.string(), pattern: regex, severity: z.enum(severities) })),
+  reverseShell: z.strictObject({
+    /** Programs that give a remote peer a shell when their stdin/stdout is a socket. */
+    shells: stringList,
+    /** Command-line forms of a reverse shell (regular expressions). */
+    argvPatterns: z.array(regex),
+  }),
+  /** Host files whose access from a container through a host mount is an escape (path globs). */
+  hostKeyFiles: stringList,
+  /** The container runtime's own programs: their namespace and mount set-up is not the container's. */
+  runtimeProcesses: stringList,
 });
 
 export type Profile = z.infer<typeof profileSchema>;

@@ -5,11 +5,13 @@ import type { EventKey, EventOf } from './events.js';
 import type { Profile } from './profile.js';
 import type { ContainerTable } from './state/containers.js';
 import type { ProcessTable } from './state/processes.js';
+import type { WhitelistTable } from './state/whitelist.js';
 
 /** Read-only views of the state tables, already updated with the event being evaluated. */
 export interface RuleContext {
   readonly containers: ContainerTable;
   readonly processes: ProcessTable;
+  readonly whitelist: WhitelistTable;
 }
 
 /** What an action vigil may take when enforcement is on. Executed outside the engine, live only. */

@@ -4,13 +4,30 @@ import containerMounts from './container-mounts.js';
 import containerNamespaces from './container-namespaces.js';
 import containerSecurityOptions from './container-security-options.js';
 import imageBlocked from './image-blocked.js';
-import { enforcement, sourceDown } from './vigil-health.js';
+import abnormalProcess from './abnormal-process.js';
+import escapeFile from './escape-file.js';
+import escapeVuln from './escape-vuln.js';
+import highRiskCommand from './high-risk-command.js';
+import maliciousProgram from './malicious-program.js';
+import privilegeEscalation from './privilege-escalation.js';
+import reverseShell from './reverse-shell.js';
+import systemSyscall from './system-syscall.js';
+import { auditLost, enforcement, sourceDown } from './vigil-health.js';
 
 export const catalogue: readonly AnyRule[] = [
   containerSecurityOptions,
   containerMounts,
   containerNamespaces,
   imageBlocked,
+  systemSyscall,
+  escapeVuln,
+  escapeFile,
+  highRiskCommand,
+  privilegeEscalation,
+  reverseShell,
+  abnormalProcess,
+  maliciousProgram,
   sourceDown,
   enforcement,
+  auditLost,
 ];

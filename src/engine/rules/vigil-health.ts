@@ -42,3 +42,22 @@ export const enforcement = defineRule({
     ];
   },
 });
+
+export const auditLost = defineRule({
+  id: 'vigil.audit_lost',
+  category: 'vigil',
+  severity: 'high',
+  title: { en: 'Audit events lost', zh: '审计事件丢失' },
+  consumes: ['audit/status'],
+  create: () => (event) => {
+    const { lost, lostSince, backlog } = event.data;
+    if (lostSince === 0) return [];
+    return [
+      {
+        key: `${event.seq}`,
+        summary: `the kernel dropped ${lostSince} audit record${lostSince === 1 ? '' : 's'} (${lost} lost since boot): detection has gaps`,
+        evidence: { lostSince, lost, backlog },
+      },
+    ];
+  },
+});

@@ -14,6 +14,11 @@ export function normalisePath(path: string): string {
   return p.length > 1 && p.endsWith('/') ? p.slice(0, -1) : p;
 }
 
+/** A path as a process named it, made absolute against its working directory. */
+export function absolutePath(cwd: string, name: string): string {
+  return normalisePath(name.startsWith('/') ? name : `${cwd || '/'}/${name}`);
+}
+
 /** The bind mount that backs `containerPath` (longest destination prefix), with the host path. */
 export function hostPathOf(
   container: ContainerSnapshot,

@@ -1,10 +1,14 @@
 // The process table: processes keyed by pid + start time (pid reuse cannot graft a new process
 // onto an old tree), with parent links for ancestry. Bounded: exited processes are evicted first.
-import type { ProcessInfo, VigilEvent } from '../events.js';
+import type { ProcessInfo, SocketInfo, VigilEvent } from '../events.js';
 
 export interface ProcessEntry {
   key: string;
   info: ProcessInfo;
+  /** What the process looked like before its latest update (credential changes show here). */
+  previous: ProcessInfo | undefined;
+  /** Open sockets at the latest /proc scan. */
+  sockets: SocketInfo[];
   parentKey: string | undefined;
   children: Set<string>;
   exited: boolean;
@@ -26,9 +30,20 @@ export class ProcessTable {
   constructor(private readonly cap = 65_536) {}
 
   apply(event: VigilEvent): void {
-    if (event.source !== 'proc') return;
-    if (event.kind === 'process.snapshot') this.upsert(event.data);
-    else this.exit(processKey(event.data.pid, event.data.startTime));
+    if (event.source === 'proc') {
+      if (event.kind === 'process.snapshot') this.upsert(event.data, event.data.sockets);
+      else this.exit(processKey(event.data.pid, event.data.startTime));
+    } else if (event.source === 'audit') {
+      // An exec replaces the process image; another syscall only introduces a process not yet
+      // seen (its proctitle is cut at 128 bytes, so it must not overwrite a full argv).
+      if (event.kind === 'exec') this.upsert(event.data.process);
+      else if (event.kind === 'syscall') this.introduce(event.data.process);
+    }
+  }
+
+  /** The entry for the process an event names, if the table knows it. */
+  of(process: { pid: number; startTime: number }): ProcessEntry | undefined {
+    return this.byKey.get(processKey(process.pid, process.startTime));
   }
 
   get(key: string): ProcessEntry | undefined {
@@ -69,21 +84,46 @@ export class ProcessTable {
     return this.byKey.size;
   }
 
-  private upsert(info: ProcessInfo): void {
+  private upsert(info: ProcessInfo, sockets?: SocketInfo[]): void {
+    const known = this.byKey.get(processKey(info.pid, info.startTime));
+    if (!known) return this.insert(info, sockets ?? []);
+    known.previous = known.info;
+    known.info = this.attributed(info, known.parentKey);
+    if (sockets) known.sockets = sockets;
+  }
+
+  private introduce(info: ProcessInfo): void {
+    if (!this.byKey.has(processKey(info.pid, info.startTime))) this.insert(info, []);
+  }
+
+  private insert(info: ProcessInfo, sockets: SocketInfo[]): void {
     const key = processKey(info.pid, info.startTime);
-    const known = this.byKey.get(key);
-    if (known) {
-      known.info = info; // exec: same process, new image
-      return;
-    }
     const previous = this.currentByPid.get(info.pid);
     if (previous !== undefined) this.exit(previous); // pid reused: the old holder is gone
     const parent = this.byPid(info.ppid);
     const parentKey = parent && parent.info.startTime <= info.startTime ? parent.key : undefined;
-    this.byKey.set(key, { key, info, parentKey, children: new Set(), exited: false });
+    this.byKey.set(key, {
+      key,
+      info: this.attributed(info, parentKey),
+      previous: undefined,
+      sockets,
+      parentKey,
+      children: new Set(),
+      exited: false,
+    });
     this.currentByPid.set(info.pid, key);
     if (parentKey !== undefined) parent!.children.add(key);
     this.evict();
+  }
+
+  /**
+   * A process whose cgroup could not be read (it was gone) belongs to its parent's container:
+   * children inherit their parent's cgroup at fork.
+   */
+  private attributed(info: ProcessInfo, parentKey: string | undefined): ProcessInfo {
+    if (info.containerId !== undefined || parentKey === undefined) return info;
+    const containerId = this.byKey.get(parentKey)?.info.containerId;
+    return containerId === undefined ? info : { ...info, containerId };
   }
 
   private exit(key: string): void {

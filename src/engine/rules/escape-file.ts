@@ -1,0 +1,58 @@
+// exploit.escape_file: a container process touches a key host file through a mount of the host
+// filesystem, even one configured on purpose. The in-container path is resolved through the
+// container's mount map; audit's watches on those host files catch the inode whatever the path.
+import { compilePathGlobs } from '../match.js';
+import { defineRule } from '../rule.js';
+import { absolutePath, hostPathOf } from '../state/mounts.js';
+import { alertProcess, basename, compileRuntimeCheck, containerIdOf, processEvidence } from './process-facts.js';
+import { outcome } from './syscall-facts.js';
+
+/** The key of vigil's audit watches on host key files (profiles/audit.rules). */
+export const HOST_FILE_WATCH_KEY = 'vigil_hostfile';
+
+export default defineRule({
+  id: 'exploit.escape_file',
+  category: 'exploit',
+  severity: 'critical',
+  title: { en: 'File escape attack', zh: '文件逃逸攻击' },
+  mitre: 'T1611',
+  consumes: ['audit/syscall', 'audit/exec'],
+  create: (profile) => {
+    const keyFile = compilePathGlobs(profile.hostKeyFiles);
+    const isRuntime = compileRuntimeCheck(profile.runtimeProcesses);
+    return (event, ctx) => {
+      const d = event.data;
+      if (d.paths.length === 0) return [];
+      const containerId = containerIdOf(d.process, ctx);
+      if (containerId === undefined || isRuntime(d.process, ctx)) return [];
+      const container = ctx.containers.get(containerId)?.snapshot;
+      for (const path of d.paths) {
+        if (path.name === '' || path.nametype === 'PARENT') continue;
+        const inContainer = absolutePath(d.cwd, path.name);
+        const resolved = container && hostPathOf(container, inContainer);
+        const hostPath = resolved?.hostPath;
+        const matched = hostPath !== undefined ? keyFile(hostPath) : undefined;
+        // A watch hit is the host file's own inode, whichever path reached it.
+        if (!matched && d.key !== HOST_FILE_WATCH_KEY) continue;
+        const syscall = event.kind === 'syscall' ? event.data.syscall : 'execve';
+        return [
+          {
+            key: `${hostPath ?? inContainer}\0${d.process.exe}`,
+            containerId,
+            process: alertProcess(d.process),
+            summary: `${basename(d.process.exe) || d.process.comm} accessed host file ${hostPath ?? inContainer} as ${inContainer} (${syscall}, ${outcome(d.success, d.exit)})`,
+            evidence: {
+              path: inContainer,
+              hostPath: hostPath ?? null,
+              ...(resolved && { mount: { source: resolved.mount.source, destination: resolved.mount.destination, rw: resolved.mount.rw } }),
+              matchedBy: matched ?? 'audit watch on the host file',
+              syscall: { name: syscall, success: d.success, exit: d.exit },
+              ...processEvidence(d.process, ctx),
+            },
+          },
+        ];
+      }
+      return [];
+    };
+  },
+});

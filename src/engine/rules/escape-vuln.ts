@@ -1,0 +1,76 @@
+// exploit.escape_vuln: a container process behaves like a known container-escape exploit.
+// Each technique is recognised from the audited syscall and the paths it names.
+import type { AuditPath, VigilEvent } from '../events.js';
+import { defineRule } from '../rule.js';
+import { absolutePath } from '../state/mounts.js';
+import { alertProcess, basename, compileRuntimeCheck, containerIdOf, processEvidence } from './process-facts.js';
+import { openSyscalls, opensForWrite, outcome } from './syscall-facts.js';
+
+type SyscallData = Extract<VigilEvent, { kind: 'syscall' }>['data'];
+
+interface Technique {
+  name: string;
+  describe: string;
+}
+
+const blockDevice = /^\/dev\/(sd[a-z]+|vd[a-z]+|xvd[a-z]+|hd[a-z]+|nvme\d+n\d+|mmcblk\d+|dm-\d+|mapper\/|md\d+|loop\d+)/;
+const procExe = /^\/proc\/(self|thread-self|\d+)(\/task\/\d+)?\/exe$/;
+const procMem = /^\/proc\/(self|thread-self|\d+)(\/task\/\d+)?\/mem$/;
+const releaseAgent = /\/release_agent$/;
+const corePattern = /^\/proc\/sys\/kernel\/core_pattern$/;
+
+function namedPaths(d: SyscallData): string[] {
+  return d.paths.filter((p: AuditPath) => p.name !== '' && p.nametype !== 'PARENT').map((p) => absolutePath(d.cwd, p.name));
+}
+
+/** The exploit technique a syscall matches, if any. */
+function techniqueOf(d: SyscallData): Technique | undefined {
+  if (d.syscall === 'open_by_handle_at') return { name: 'shocker', describe: 'opened a file by handle (open_by_handle_at), the "shocker" host-file read' };
+  if (d.syscall === 'init_module' || d.syscall === 'finit_module') return { name: 'kernel-module', describe: `loaded a kernel module (${d.syscall})` };
+  const paths = namedPaths(d);
+  if (openSyscalls.has(d.syscall) && opensForWrite(d.syscall, d.args)) {
+    for (const path of paths) {
+      if (procExe.test(path)) return { name: 'runc-overwrite', describe: `opened ${path} for writing, the runc CVE-2019-5736 overwrite of the host runtime` };
+      if (procMem.test(path)) return { name: 'proc-mem-write', describe: `opened ${path} for writing, the "dirty cow" memory write` };
+      if (releaseAgent.test(path)) return { name: 'release-agent', describe: `opened cgroup ${path} for writing, the release_agent escape` };
+      if (corePattern.test(path)) return { name: 'core-pattern', describe: `opened ${path} for writing, the core_pattern escape` };
+    }
+  }
+  if (d.syscall === 'mount') {
+    const device = paths.find((p) => blockDevice.test(p));
+    if (device) return { name: 'block-device-mount', describe: `mounted the host block device ${device}` };
+  }
+  return undefined;
+}
+
+export default defineRule({
+  id: 'exploit.escape_vuln',
+  category: 'exploit',
+  severity: 'critical',
+  title: { en: 'Vulnerability escape attack', zh: '漏洞逃逸攻击' },
+  mitre: 'T1611',
+  consumes: ['audit/syscall'],
+  create: (profile) => {
+    const isRuntime = compileRuntimeCheck(profile.runtimeProcesses);
+    return (event, ctx) => {
+      const d = event.data;
+      const technique = techniqueOf(d);
+      if (!technique) return [];
+      const containerId = containerIdOf(d.process, ctx);
+      if (containerId === undefined || isRuntime(d.process, ctx)) return [];
+      return [
+        {
+          key: `${technique.name}\0${d.process.exe}`,
+          containerId,
+          process: alertProcess(d.process),
+          summary: `${basename(d.process.exe) || d.process.comm} ${technique.describe} (${outcome(d.success, d.exit)})`,
+          evidence: {
+            technique: technique.name,
+            syscall: { name: d.syscall, success: d.success, exit: d.exit, args: d.args, paths: namedPaths(d) },
+            ...processEvidence(d.process, ctx),
+          },
+        },
+      ];
+    };
+  },
+});

@@ -1,0 +1,44 @@
+// system.container_malicious_program: a process started in a container matches a malicious
+// program's fingerprint: its executable's hash, a known miner/backdoor name, or mining argv.
+import { defineRule } from '../rule.js';
+import { alertProcess, basename, compileRuntimeCheck, executionKinds, executionOf, processEvidence } from './process-facts.js';
+
+export default defineRule({
+  id: 'system.container_malicious_program',
+  category: 'system',
+  severity: 'critical',
+  title: { en: 'Container malicious program', zh: '容器恶意程序' },
+  mitre: 'T1496',
+  consumes: executionKinds,
+  create: (profile) => {
+    const hashes = new Set(profile.malware.sha256.map((h) => h.toLowerCase()));
+    const names = new Set(profile.malware.processNames);
+    const argv = profile.malware.argvPatterns.map((p) => ({ source: p, regex: new RegExp(p, 'i') }));
+    const isRuntime = compileRuntimeCheck(profile.runtimeProcesses);
+    return (event, ctx) => {
+      const run = executionOf(event, ctx);
+      if (!run || isRuntime(run.process, ctx)) return [];
+      const sha256 = event.source === 'audit' && event.kind === 'exec' ? event.data.exeSha256 : undefined;
+      const name = basename(run.process.exe) || basename(run.process.cmdline[0] ?? '');
+      const command = run.process.cmdline.join(' ');
+      const matched =
+        sha256 !== undefined && hashes.has(sha256)
+          ? { fingerprint: 'sha256', value: sha256 }
+          : names.has(name)
+            ? { fingerprint: 'process name', value: name }
+            : argv
+                .filter((p) => p.regex.test(command))
+                .map((p) => ({ fingerprint: 'command line', value: p.source }))[0];
+      if (!matched) return [];
+      return [
+        {
+          key: `${matched.fingerprint}\0${matched.value}\0${run.process.exe}`,
+          containerId: run.containerId,
+          process: alertProcess(run.process),
+          summary: `${name} matches a malicious program by ${matched.fingerprint} (${matched.value})`,
+          evidence: { ...matched, ...(sha256 !== undefined && { sha256 }), command, via: run.via, ...processEvidence(run.process, ctx) },
+        },
+      ];
+    };
+  },
+});

@@ -1,0 +1,83 @@
+// Facts about processes shared by the kernel-level rules: which container a process belongs
+// to, whether it is the container runtime at work, what it executed, and the evidence an
+// investigator needs (the process and its ancestry).
+import type { AlertProcess } from '../alert.js';
+import type { ProcessInfo, VigilEvent } from '../events.js';
+import type { RuleContext } from '../rule.js';
+
+export function basename(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
+}
+
+export function alertProcess(p: ProcessInfo): AlertProcess {
+  return { pid: p.pid, ppid: p.ppid, exe: p.exe, cmdline: p.cmdline, uid: p.uid, euid: p.euid };
+}
+
+/** The container a process runs in: as the source saw it, or inherited in the process table. */
+export function containerIdOf(process: ProcessInfo, ctx: RuleContext): string | undefined {
+  return process.containerId ?? ctx.processes.of(process)?.info.containerId;
+}
+
+/** The process and its ancestors up to the container's init (or the host), nearest first. */
+export function processEvidence(process: ProcessInfo, ctx: RuleContext) {
+  const chain = ctx.processes.of(process) ? ctx.processes.ancestry(`${process.pid}:${process.startTime}`).slice(1) : [];
+  return {
+    process: { ...alertProcess(process), startTime: process.startTime },
+    ancestry: chain.map(({ info }) => ({
+      pid: info.pid,
+      exe: info.exe,
+      cmdline: info.cmdline,
+      uid: info.uid,
+      euid: info.euid,
+      ...(info.containerId === undefined && { host: true }),
+    })),
+  };
+}
+
+/**
+ * Whether a process is the container runtime setting a container up (runc joining namespaces,
+ * mounting the rootfs): runc's stages name themselves `runc:[0:PARENT]`…, and the runtime's
+ * binaries are known — but only when the parent is not a container process, so a program a
+ * container names `runc` does not pass for the runtime.
+ */
+export function compileRuntimeCheck(runtimeProcesses: readonly string[]) {
+  const names = new Set(runtimeProcesses);
+  const isRuntimeImage = (p: { exe: string; comm?: string }) =>
+    names.has(basename(p.exe)) || (p.comm !== undefined && (p.comm.startsWith('runc:[') || names.has(p.comm)));
+  return (process: ProcessInfo & { comm?: string }, ctx: RuleContext): boolean => {
+    if (!isRuntimeImage(process)) return false;
+    const parent = ctx.processes.byPid(process.ppid);
+    if (!parent || parent.info.startTime > process.startTime) return true;
+    return parent.info.containerId === undefined || isRuntimeImage(parent.info);
+  };
+}
+
+/** A program that started running in a container, from audit (exact) or a /proc scan. */
+export interface Execution {
+  process: ProcessInfo;
+  containerId: string;
+  via: 'audit' | 'proc';
+}
+
+/**
+ * The execution an event reports, if any: a successful execve seen by audit, or a process a
+ * /proc scan saw for the first time or with a new image (how exec shows without audit).
+ */
+export function executionOf(event: VigilEvent, ctx: RuleContext): Execution | undefined {
+  let process: ProcessInfo;
+  if (event.source === 'audit' && event.kind === 'exec') {
+    if (!event.data.success) return undefined;
+    process = event.data.process;
+  } else if (event.source === 'proc' && event.kind === 'process.snapshot') {
+    const entry = ctx.processes.of(event.data);
+    const before = entry?.previous;
+    if (before && before.exe === event.data.exe && before.cmdline.join('\0') === event.data.cmdline.join('\0')) return undefined;
+    process = event.data;
+  } else {
+    return undefined;
+  }
+  const containerId = containerIdOf(process, ctx);
+  return containerId === undefined ? undefined : { process, containerId, via: event.source };
+}
+
+export const executionKinds = ['audit/exec', 'proc/process.snapshot'] as const;

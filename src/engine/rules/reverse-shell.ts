@@ -1,0 +1,60 @@
+// system.reverse_shell: a shell or interpreter in a container whose stdin or stdout is a
+// network socket (TCP, UDP, or raw/ICMP tunnels), or one launched in a known reverse-shell form.
+import type { SocketInfo } from '../events.js';
+import { defineRule } from '../rule.js';
+import { alertProcess, basename, compileRuntimeCheck, containerIdOf, executionKinds, executionOf, processEvidence } from './process-facts.js';
+
+/** A network socket connected to a peer (not a listener, not a unix socket). */
+function connected(s: SocketInfo): boolean {
+  if (s.protocol === 'unix' || s.state === 'LISTEN') return false;
+  return s.remote !== '' && !/^(0\.0\.0\.0|\[::\]):0$/.test(s.remote);
+}
+
+export default defineRule({
+  id: 'system.reverse_shell',
+  category: 'system',
+  severity: 'critical',
+  title: { en: 'Reverse shell', zh: '反弹Shell' },
+  mitre: 'T1059',
+  consumes: executionKinds,
+  create: (profile) => {
+    const shells = new Set(profile.reverseShell.shells);
+    const forms = profile.reverseShell.argvPatterns.map((p) => ({ source: p, regex: new RegExp(p) }));
+    const isRuntime = compileRuntimeCheck(profile.runtimeProcesses);
+    return (event, ctx) => {
+      const findings = [];
+      const run = executionOf(event, ctx);
+      if (run && !isRuntime(run.process, ctx)) {
+        const command = run.process.cmdline.join(' ');
+        const form = forms.find((f) => f.regex.test(command));
+        if (form) {
+          findings.push({
+            key: `argv\0${command}`,
+            severity: 'high' as const,
+            containerId: run.containerId,
+            process: alertProcess(run.process),
+            summary: `reverse-shell command line: ${command}`,
+            evidence: { technique: 'command-line', form: form.source, command, via: run.via, ...processEvidence(run.process, ctx) },
+          });
+        }
+      }
+      if (event.source === 'proc' && event.kind === 'process.snapshot') {
+        const p = event.data;
+        const name = basename(p.exe) || basename(p.cmdline[0] ?? '');
+        const stdio = p.sockets.filter((s) => s.fd <= 2 && connected(s));
+        const containerId = containerIdOf(p, ctx);
+        if (shells.has(name) && stdio.length > 0 && containerId !== undefined && !isRuntime(p, ctx)) {
+          const peer = stdio[0]!;
+          findings.push({
+            key: `stdio\0${p.exe}\0${peer.remote}`,
+            containerId,
+            process: alertProcess(p),
+            summary: `${name} has its ${stdio.map((s) => ['stdin', 'stdout', 'stderr'][s.fd]).join('/')} on a ${peer.protocol} socket to ${peer.remote}`,
+            evidence: { technique: 'stdio-socket', sockets: stdio, ...processEvidence(p, ctx) },
+          });
+        }
+      }
+      return findings;
+    };
+  },
+});
