@@ -95,7 +95,7 @@ describe('process table', () => {
     ts: '2026-11-27T10:00:00.000Z',
     source: 'proc',
     kind: 'process.snapshot',
-    data: { pid, ppid, startTime, exe, cmdline: [exe], uid: 0, euid: 0 },
+    data: { pid, ppid, startTime, exe, cmdline: [exe], uid: 0, euid: 0, sockets: [] },
   });
 
   it('walks ancestry nearest first and lists children in pid order', () => {

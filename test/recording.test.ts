@@ -56,7 +56,7 @@ function sampleEvents(): VigilEvent[] {
       ts: '2025-01-02T03:04:05.800Z',
       source: 'proc',
       kind: 'process.snapshot',
-      data: { pid: 42, ppid: 1, startTime: 9000, exe: '/bin/sh', cmdline: ['sh', '-c', 'echo "hi"\n'], uid: 0, euid: 0, containerId: 'c0ffee' },
+      data: { pid: 42, ppid: 1, startTime: 9000, exe: '/bin/sh', cmdline: ['sh', '-c', 'echo "hi"\n'], uid: 0, euid: 0, containerId: 'c0ffee', sockets: [] },
     },
     { seq: 2, ts: '2025-01-02T03:04:05.900Z', source: 'proc', kind: 'process.exit', data: { pid: 42, startTime: 9000 } },
   ];

@@ -82,11 +82,11 @@ export const processInfoSchema = z.object({
 });
 export type ProcessInfo = z.infer<typeof processInfoSchema>;
 
-/** An open socket of a process: what reverse-shell detection reads (fd 0/1/2 on a socket). */
+/** An open network socket of a process: what reverse-shell detection reads (fd 0/1/2 on one). */
 export const socketSchema = z.object({
   fd: nonNegInt,
-  protocol: z.enum(['tcp', 'tcp6', 'udp', 'udp6', 'raw', 'raw6', 'unix']),
-  /** `address:port` (IPv6 in brackets); empty for unix sockets. */
+  protocol: z.enum(['tcp', 'tcp6', 'udp', 'udp6', 'raw', 'raw6']),
+  /** `address:port`, IPv6 in brackets; for raw sockets the port is the IP protocol (1: ICMP). */
   local: z.string(),
   remote: z.string(),
   state: z.string(),

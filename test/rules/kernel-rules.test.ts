@@ -194,7 +194,7 @@ describe('system.reverse_shell', () => {
     const quiet = [
       procSnapshot({ pid: 10, exe: '/usr/sbin/nginx', cmdline: ['nginx'] }, [tcp(0, '10.0.0.9:4444')]),
       procSnapshot({ pid: 11, exe: '/bin/sh', cmdline: ['sh'] }, [tcp(3), tcp(4, '0.0.0.0:0', 'LISTEN')]),
-      procSnapshot({ pid: 12, exe: '/bin/bash', cmdline: ['bash'] }, [{ fd: 0, protocol: 'unix', local: '', remote: '', state: 'CONNECTED' }]),
+      procSnapshot({ pid: 12, exe: '/bin/bash', cmdline: ['bash'] }, [{ fd: 0, protocol: 'udp', local: '0.0.0.0:68', remote: '0.0.0.0:0', state: 'CLOSE' }]),
       procSnapshot({ pid: 13, exe: '/usr/bin/nc', cmdline: ['nc', '-l', '-p', '8080'] }, [tcp(0, '0.0.0.0:0', 'LISTEN')]),
       auditExec({ pid: 14, exe: '/bin/bash', cmdline: ['bash', '-c', 'cat /dev/tcp.txt'] }),
     ];

@@ -4,10 +4,9 @@ import type { SocketInfo } from '../events.js';
 import { defineRule } from '../rule.js';
 import { alertProcess, basename, compileRuntimeCheck, containerIdOf, executionKinds, executionOf, processEvidence } from './process-facts.js';
 
-/** A network socket connected to a peer (not a listener, not a unix socket). */
+/** A network socket connected to a peer (not a listener). */
 function connected(s: SocketInfo): boolean {
-  if (s.protocol === 'unix' || s.state === 'LISTEN') return false;
-  return s.remote !== '' && !/^(0\.0\.0\.0|\[::\]):0$/.test(s.remote);
+  return s.state !== 'LISTEN' && !/^(0\.0\.0\.0|\[::\]):0$/.test(s.remote);
 }
 
 export default defineRule({

@@ -38,6 +38,15 @@ export function isGone(error: unknown): boolean {
   return code === 'ENOENT' || code === 'ESRCH';
 }
 
+/**
+ * True for a process we may not inspect: other users' without root, and even as root one that
+ * ptrace rules protect (pid 1 on this kind of host: its fd links and exe say EACCES).
+ */
+export function isDenied(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'EACCES' || code === 'EPERM';
+}
+
 /** Runs a read of a process's /proc files, turning "the process is gone" into undefined. */
 export function whileAlive<T>(read: () => T): T | undefined {
   try {
@@ -71,7 +80,7 @@ export function readProcess(pid: number, procRoot = DEFAULT_PROC_ROOT): ProcessD
  * The stat line. comm sits between the first '(' and the LAST ')', and may itself hold spaces,
  * parentheses and even newlines, so it is cut out before the rest is split on spaces.
  */
-export function parseStat(text: string, pid: number): Pick<ProcessDetails, 'ppid' | 'startTime' | 'state' | 'comm'> {
+function parseStat(text: string, pid: number): Pick<ProcessDetails, 'ppid' | 'startTime' | 'state' | 'comm'> {
   const open = text.indexOf('(');
   const close = text.lastIndexOf(')');
   if (open < 0 || close < open) throw new Error(`/proc/${pid}/stat: no (comm) in ${JSON.stringify(text.slice(0, 80))}`);
@@ -86,7 +95,7 @@ export function parseStat(text: string, pid: number): Pick<ProcessDetails, 'ppid
 }
 
 /** The Uid:, Gid: and NSpid: lines of status (real and effective ids; the innermost ns pid). */
-export function parseStatus(text: string, pid: number): Pick<ProcessDetails, 'uid' | 'euid' | 'gid' | 'egid' | 'nsPid'> {
+function parseStatus(text: string, pid: number): Pick<ProcessDetails, 'uid' | 'euid' | 'gid' | 'egid' | 'nsPid'> {
   const ids = new Map<string, number[]>();
   for (const line of text.split('\n')) {
     const colon = line.indexOf(':');
@@ -106,7 +115,7 @@ export function parseStatus(text: string, pid: number): Pick<ProcessDetails, 'ui
 }
 
 /** argv as the kernel keeps it: NUL-separated, NUL-terminated; empty for kernel threads and zombies. */
-export function parseCmdline(raw: Buffer): string[] {
+function parseCmdline(raw: Buffer): string[] {
   if (raw.length === 0) return [];
   const text = raw.toString('utf8');
   return (text.endsWith('\0') ? text.slice(0, -1) : text).split('\0');
@@ -119,9 +128,8 @@ function readExe(dir: string): { exe: string; exeDeleted: boolean } {
   try {
     target = readlinkSync(`${dir}/exe`);
   } catch (error) {
-    // Kernel threads and zombies have no exe (ENOENT); other users' processes need root (EACCES).
-    const code = (error as NodeJS.ErrnoException).code;
-    if (isGone(error) || code === 'EACCES' || code === 'EPERM') return { exe: '', exeDeleted: false };
+    // Kernel threads and zombies have no exe (ENOENT).
+    if (isGone(error) || isDenied(error)) return { exe: '', exeDeleted: false };
     throw error;
   }
   return target.endsWith(DELETED) ? { exe: target.slice(0, -DELETED.length), exeDeleted: true } : { exe: target, exeDeleted: false };

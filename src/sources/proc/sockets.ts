@@ -3,12 +3,12 @@
 // that view follows the process's network namespace, and every container has its own.
 import { endianness } from 'node:os';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { DEFAULT_PROC_ROOT, whileAlive } from './process.js';
+import { DEFAULT_PROC_ROOT, isDenied, isGone, whileAlive } from './process.js';
 
 export type NetProtocol = 'tcp' | 'tcp6' | 'udp' | 'udp6' | 'raw' | 'raw6';
 
 /** Table read order: the commonest first, so socketsOf can often stop after one or two. */
-export const NET_PROTOCOLS: readonly NetProtocol[] = ['tcp', 'udp', 'tcp6', 'udp6', 'raw', 'raw6'];
+const NET_PROTOCOLS: readonly NetProtocol[] = ['tcp', 'udp', 'tcp6', 'udp6', 'raw', 'raw6'];
 
 export interface Endpoint {
   /** Textual form: `127.0.0.1`, `::1`, `::ffff:1.2.3.4`. */
@@ -58,13 +58,22 @@ const TCP_STATES = [
 
 const SOCKET_LINK = /^socket:\[(\d+)\]$/;
 
-/** fd -> socket inode, for the fds that are sockets; undefined when the process is gone. */
+/**
+ * fd -> socket inode, for the fds that are sockets; undefined when the process is gone or its
+ * fds are not ours to read (see isDenied): unknown, which is not the same as none.
+ */
 export function readSocketFds(pid: number, procRoot = DEFAULT_PROC_ROOT): Map<number, number> | undefined {
-  const dir = `${procRoot}/${pid}/fd`;
-  const names = whileAlive(() => readdirSync(dir));
-  if (names === undefined) return undefined;
+  try {
+    return socketFdsIn(`${procRoot}/${pid}/fd`);
+  } catch (error) {
+    if (isGone(error) || isDenied(error)) return undefined;
+    throw error;
+  }
+}
+
+function socketFdsIn(dir: string): Map<number, number> {
   const sockets = new Map<number, number>();
-  for (const name of names) {
+  for (const name of readdirSync(dir)) {
     // An fd closed since the listing is simply not there any more.
     const link = whileAlive(() => readlinkSync(`${dir}/${name}`));
     const inode = link === undefined ? undefined : SOCKET_LINK.exec(link)?.[1];
@@ -118,8 +127,8 @@ export function readNetTables(pid: number, procRoot = DEFAULT_PROC_ROOT): Map<nu
 
 /**
  * Every socket fd of the process, in fd order, with what the tables say about it; undefined
- * when the process is gone. Tables are read only until every socket is found, so a shell whose
- * stdio is one TCP connection costs one table.
+ * when the process is gone or its fds cannot be read. Tables are read only until every socket
+ * is found, so a shell whose stdio is one TCP connection costs one table.
  */
 export function socketsOf(pid: number, procRoot = DEFAULT_PROC_ROOT): ProcessSocket[] | undefined {
   const fds = readSocketFds(pid, procRoot);
