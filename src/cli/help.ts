@@ -3,7 +3,8 @@ export const helpText = `vigil — incident-response workbench for container hos
 
 Usage:
   vigil [--profile FILE] [--record FILE]
-      Live: every available source on this host (Docker today), alerts as they happen.
+      Live: every available source on this host (Docker, kernel audit, /proc), alerts as
+      they happen.
       (The full-screen workbench comes in a later version; until then this prints alerts.)
   vigil --replay FILE [--profile FILE]
       Run a recording through the engine and print its alerts.
@@ -12,6 +13,8 @@ Usage:
       Inputs (default --live):
         --live [--duration SECONDS]   this host's live sources; stop after SECONDS
         --replay FILE                 a vigil recording (.jsonl, or .jsonl.gz)
+        --audit-log FILE              a Linux audit log as auditd writes it (offline:
+                                      containers are recognised from the log's process tree)
   vigil record FILE [--duration SECONDS] [--profile FILE]
       Record every event the live sources see to FILE (gzip when it ends in .gz).
   vigil rules [--json]
@@ -23,10 +26,14 @@ Options:
   --json                one JSON alert per line
   --keep-env-values     keep container environment values in events and recordings
                         (redacted by default: they often hold secrets)
+  --state FILE          state file whose process-whitelist entries apply
+                        (default $XDG_STATE_HOME/vigil/state.json)
   -h, --help            this help
   -v, --version         vigil's version
 
 Exit status: 0 on success; 2 with a one-line message on stderr for bad usage or
 unreadable input. Live runs stop on SIGINT/SIGTERM and close recordings cleanly.
-Needs: read access to the Docker socket (DOCKER_HOST is honoured as the docker CLI does).
+Needs: read access to the Docker socket (DOCKER_HOST is honoured as the docker CLI does);
+root for the kernel audit source (vigil loads profiles/audit.rules with auditctl when they
+are absent, and says why when it cannot: then execs come only from 1 s /proc scans).
 `;

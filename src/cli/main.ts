@@ -4,13 +4,14 @@ import { vigilVersion } from '../runtime/version.js';
 import { helpText } from './help.js';
 import { alertPrinter } from './output.js';
 import { rulesCommand } from './rules-command.js';
-import { runLive, runReplay } from './run.js';
+import { runAuditLog, runLive, runReplay } from './run.js';
 import { EXIT_USAGE, parseCommandArgs, parseSeconds, UsageError } from './usage.js';
 
 const common = {
   profile: { type: 'string' },
   record: { type: 'string' },
   'keep-env-values': { type: 'boolean' },
+  state: { type: 'string' },
 } as const;
 
 export async function main(argv: string[]): Promise<number> {
@@ -63,8 +64,8 @@ async function workbench(argv: string[]): Promise<number> {
   const base = { profile, onAlert: alertPrinter(false), ...(values.record !== undefined && { recordPath: values.record }) };
   if (values.replay !== undefined) await runReplay(values.replay, base);
   else {
-    process.stderr.write('vigil: watching this host (docker); alerts appear below as they happen; Ctrl+C stops\n');
-    await runLive({ ...base, keepEnvValues: values['keep-env-values'] === true });
+    process.stderr.write('vigil: watching this host (docker, kernel audit, /proc); alerts appear below as they happen; Ctrl+C stops\n');
+    await runLive({ ...base, ...liveOptions(values) });
   }
   return 0;
 }
@@ -75,16 +76,23 @@ async function detect(args: string[]): Promise<number> {
     live: { type: 'boolean' },
     duration: { type: 'string' },
     replay: { type: 'string' },
+    'audit-log': { type: 'string' },
     json: { type: 'boolean' },
   });
-  if (values.live && values.replay !== undefined) throw new UsageError('--live and --replay cannot be combined (see vigil --help)');
+  const offline = [values.replay !== undefined && '--replay', values['audit-log'] !== undefined && '--audit-log'].filter(Boolean);
+  if (offline.length + (values.live ? 1 : 0) > 1) throw new UsageError(`${[values.live && '--live', ...offline].filter(Boolean).join(' and ')} cannot be combined (see vigil --help)`);
   const durationSeconds = parseSeconds(values.duration, '--duration');
-  if (durationSeconds !== undefined && values.replay !== undefined) throw new UsageError('--duration applies to --live only');
+  if (durationSeconds !== undefined && offline.length > 0) throw new UsageError('--duration applies to --live only');
   const profile = await loadProfile(values.profile);
   const base = { profile, onAlert: alertPrinter(values.json === true), ...(values.record !== undefined && { recordPath: values.record }) };
   if (values.replay !== undefined) await runReplay(values.replay, base);
-  else await runLive({ ...base, keepEnvValues: values['keep-env-values'] === true, ...(durationSeconds !== undefined && { durationSeconds }) });
+  else if (values['audit-log'] !== undefined) await runAuditLog(values['audit-log'], base);
+  else await runLive({ ...base, ...liveOptions(values), ...(durationSeconds !== undefined && { durationSeconds }) });
   return 0;
+}
+
+function liveOptions(values: { 'keep-env-values'?: boolean; state?: string }) {
+  return { keepEnvValues: values['keep-env-values'] === true, ...(values.state !== undefined && { statePath: values.state }) };
 }
 
 /** `vigil record FILE`: live sources to a recording; alerts are not printed. */
@@ -99,7 +107,7 @@ async function record(args: string[]): Promise<number> {
     profile,
     onAlert: () => alerts++,
     recordPath: file,
-    keepEnvValues: values['keep-env-values'] === true,
+    ...liveOptions(values),
     ...(durationSeconds !== undefined && { durationSeconds }),
   });
   process.stderr.write(`vigil: recorded to ${file} (${alerts} alert${alerts === 1 ? '' : 's'} raised while recording)\n`);

@@ -8,7 +8,12 @@ import { readRecording, type RecordingProblem } from '../recording/reader.js';
 import { RECORDING_FORMAT, RECORDING_VERSION } from '../recording/format.js';
 import { Session } from '../runtime/session.js';
 import { vigilVersion } from '../runtime/version.js';
+import { WhitelistService } from '../runtime/whitelist.js';
+import { readAuditLog } from '../sources/audit/offline.js';
+import { AuditSource } from '../sources/audit/source.js';
+import { ProcSource } from '../sources/proc/source.js';
 import { isoNow } from '../sources/source.js';
+import { defaultStatePath, openStateStore } from '../state/store.js';
 import { UsageError } from './usage.js';
 
 export interface RunOptions {
@@ -21,6 +26,8 @@ export interface RunOptions {
 export interface LiveOptions extends RunOptions {
   durationSeconds?: number;
   keepEnvValues: boolean;
+  /** The state file whose whitelist entries apply (default under $XDG_STATE_HOME). */
+  statePath?: string;
 }
 
 /** Problems printed one by one before only their count is kept. */
@@ -67,6 +74,7 @@ export async function runReplay(file: string, options: RunOptions): Promise<void
 }
 
 export async function runLive(options: LiveOptions): Promise<void> {
+  const stderr = options.stderr ?? process.stderr;
   let session: Session | undefined;
   const recorder = await openRecorder(options.recordPath, (err) =>
     session?.ingest({
@@ -76,20 +84,44 @@ export async function runLive(options: LiveOptions): Promise<void> {
       data: { source: 'recorder', state: 'down', reason: `recording could not be written: ${err.message}` },
     }),
   );
+  const store = await openStateStore(options.statePath ?? defaultStatePath(), { onWarning: (line) => stderr.write(`vigil: ${line}\n`) });
   // Loaded only for live runs: dockerode is most of vigil's start-up time, and a replay must
   // never reach Docker anyway.
   const { DockerSource } = await import('../sources/docker/source.js');
   const docker = new DockerSource({ keepEnvValues: options.keepEnvValues });
-  session = new Session({
+  const live = new Session({
     profile: options.profile,
     onAlert: options.onAlert,
     ...(recorder && { recorder }),
     onResponse: (request) => void docker.stopContainer(request.containerId),
   });
-  docker.start(session.ingest);
+  session = live;
+  new WhitelistService(store, live.ingest).publish();
+  docker.start(live.ingest);
+  // Containers first, so the processes found next already have their container's snapshot.
+  await docker.ready();
+  const audit = new AuditSource({ logFile: options.profile.auditLogFile });
+  const proc = new ProcSource();
+  audit.start(live.ingest);
+  proc.start(live.ingest);
   await untilStopped(options.durationSeconds);
-  await docker.stop();
+  await Promise.all([docker.stop(), audit.stop(), proc.stop()]);
   await recorder?.close();
+}
+
+/** `--audit-log FILE`: a saved Linux audit log through the engine. */
+export async function runAuditLog(file: string, options: RunOptions): Promise<void> {
+  const recorder = await openRecorder(options.recordPath, (err) => (options.stderr ?? process.stderr).write(`vigil: recording failed: ${err.message}\n`));
+  const session = new Session({ profile: options.profile, onAlert: options.onAlert, ...(recorder && { recorder }) });
+  let stats;
+  try {
+    stats = await readAuditLog(file, session.ingest);
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  } finally {
+    await recorder?.close();
+  }
+  if (stats.malformed > 0) (options.stderr ?? process.stderr).write(`vigil: ${file}: ${stats.malformed} malformed audit record${stats.malformed === 1 ? '' : 's'} skipped\n`);
 }
 
 /** Resolves after the duration, or on SIGINT/SIGTERM, whichever comes first. */

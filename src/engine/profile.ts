@@ -71,6 +71,8 @@ export const profileSchema = z.strictObject({
   }),
   /** Host files whose access from a container through a host mount is an escape (path globs). */
   hostKeyFiles: stringList,
+  /** The log auditd writes, tailed by the live audit source. */
+  auditLogFile: z.string(),
   /** The container runtime's own programs: their namespace and mount set-up is not the container's. */
   runtimeProcesses: stringList,
 });

@@ -76,6 +76,11 @@ export function readProcess(pid: number, procRoot = DEFAULT_PROC_ROOT): ProcessD
   });
 }
 
+/** Only the start time (and parent): what audit attribution needs per event, cheaply. */
+export function readStat(pid: number, procRoot = DEFAULT_PROC_ROOT): Pick<ProcessDetails, 'ppid' | 'startTime' | 'state' | 'comm'> | undefined {
+  return whileAlive(() => parseStat(readFileSync(`${procRoot}/${pid}/stat`, 'utf8'), pid));
+}
+
 /**
  * The stat line. comm sits between the first '(' and the LAST ')', and may itself hold spaces,
  * parentheses and even newlines, so it is cut out before the rest is split on spaces.
