@@ -108,6 +108,9 @@ describe('system.high_risk_command', () => {
     [['sh', '-c', 'history -c; rm -f ~/.bash_history'], 'history-wiping'],
     [['iptables', '-F'], 'firewall-flush'],
     [['useradd', '-o', '-u', '0', 'toor'], 'account-tampering'],
+    [['sh', '-c', 'echo root:x | chpasswd'], 'account-tampering'],
+    [['sh', '-c', 'echo "* * * * * sh /tmp/x" > /tmp/c; crontab /tmp/c'], 'crontab-tampering'],
+    [['/usr/sbin/iptables', '--flush'], 'firewall-flush'],
     [['sh', '-c', 'echo ssh-rsa AAAA >> /root/.ssh/authorized_keys'], 'ssh-key-planting'],
   ])('fires on %j as %s', (cmdline, name) => {
     const alerts = run([auditExec({ exe: `/usr/bin/${cmdline[0]}`, cmdline })]).filter((a) => a.ruleId === 'system.high_risk_command');
@@ -120,6 +123,9 @@ describe('system.high_risk_command', () => {
     [['iptables', '-L', '-n']],
     [['ls', '-la', '/var/log']],
     [['cat', '/root/.ssh/authorized_keys']],
+    [['sh', '-c', 'cat /etc/passwd /etc/group > /dev/null']],
+    [['grep', 'nsenter', '/var/log/syslog']],
+    [['crontab', '-l']],
   ])('stays quiet on %j', (cmdline) => {
     expect(run([auditExec({ exe: `/usr/bin/${cmdline[0]}`, cmdline })])).toEqual([]);
   });
@@ -168,6 +174,8 @@ describe('system.privilege_escalation', () => {
       auditExec({ exe: '/usr/bin/id', uid: 1000, euid: 1000 }),
       auditSyscall({}, { syscall: 'chmod', args: ['7ffd', '1ed', '0', '0'], paths: [{ name: '/tmp/script' }] }),
       auditSyscall({ uid: 1000, euid: 1000 }, { syscall: 'setuid', args: ['3e8', '0', '0', '0'] }),
+      procSnapshot({ pid: 31, startTime: 9, uid: 1000, euid: 1000 }),
+      auditSyscall({ pid: 31, startTime: 9, uid: 1000, euid: 1000 }, { syscall: 'setfsuid', args: ['0', '0', '0', '0'], exit: 1000 }),
       auditSyscall({}, { syscall: 'fchmodat', args: ['ffffff9c', '7ffd', '9ed', '0'], success: false, exit: -1 }),
     ];
     expect(run(quiet)).toEqual([]);
@@ -178,7 +186,7 @@ describe('system.reverse_shell', () => {
   it('fires on a shell whose stdin/stdout is a TCP socket', () => {
     const [alert] = run([procSnapshot({ exe: '/bin/busybox', cmdline: ['sh'] }, [tcp(0), tcp(1), tcp(2)])]);
     expect(alert).toMatchObject({ ruleId: 'system.reverse_shell', severity: 'critical', evidence: { technique: 'stdio-socket' } });
-    expect(alert!.summary).toBe('busybox has its stdin/stdout/stderr on a tcp socket to 10.0.0.9:4444');
+    expect(alert!.summary).toBe('sh has its stdin/stdout/stderr on a tcp socket to 10.0.0.9:4444');
   });
 
   it('fires on known reverse-shell command lines', () => {

@@ -3,7 +3,7 @@
 // file), and it is not on it.
 import { compileImageMatcher } from '../match.js';
 import { defineRule } from '../rule.js';
-import { alertProcess, basename, compileRuntimeCheck, executionKinds, executionOf, processEvidence } from './process-facts.js';
+import { alertProcess, compileRuntimeCheck, executionKinds, executionOf, processEvidence, processName } from './process-facts.js';
 
 export default defineRule({
   id: 'system.container_abnormal_process',
@@ -27,7 +27,7 @@ export default defineRule({
       const fromProfile = bindings.filter((b) => b.matches(container) !== undefined);
       const fromState = ctx.whitelist.forImage(container.image);
       if (fromProfile.length === 0 && fromState === undefined) return [];
-      const name = basename(run.process.exe) || basename(run.process.cmdline[0] ?? '');
+      const name = processName(run.process);
       if (fromProfile.some((b) => b.names.has(name))) return [];
       if (fromState?.some((e) => e.enabled && e.process === name)) return [];
       return [

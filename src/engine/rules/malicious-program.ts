@@ -1,7 +1,7 @@
 // system.container_malicious_program: a process started in a container matches a malicious
 // program's fingerprint: its executable's hash, a known miner/backdoor name, or mining argv.
 import { defineRule } from '../rule.js';
-import { alertProcess, basename, compileRuntimeCheck, executionKinds, executionOf, processEvidence } from './process-facts.js';
+import { alertProcess, compileRuntimeCheck, executionKinds, executionOf, processEvidence, processName } from './process-facts.js';
 
 export default defineRule({
   id: 'system.container_malicious_program',
@@ -19,7 +19,7 @@ export default defineRule({
       const run = executionOf(event, ctx);
       if (!run || isRuntime(run.process, ctx)) return [];
       const sha256 = event.source === 'audit' && event.kind === 'exec' ? event.data.exeSha256 : undefined;
-      const name = basename(run.process.exe) || basename(run.process.cmdline[0] ?? '');
+      const name = processName(run.process);
       const command = run.process.cmdline.join(' ');
       const matched =
         sha256 !== undefined && hashes.has(sha256)

@@ -46,6 +46,9 @@ const setuidToRoot: Check = (event, ctx) => {
   const d = event.data;
   const targets = d.syscall === 'setresuid' ? [0, 1, 2] : d.syscall === 'setreuid' ? [0, 1] : [0];
   if (!targets.some((i) => argValue(d.args, i) === 0)) return undefined;
+  // The record shows the credentials after the call; setfsuid "succeeds" even when it changes
+  // nothing (it returns the old fsuid), so only a process that is root now counts.
+  if (d.process.uid !== 0 && d.process.euid !== 0) return undefined;
   // Syscall events never overwrite a known process, so the table still holds its earlier credentials.
   const before = ctx.processes.of(d.process)?.info;
   if (!before || before.euid === 0 || before.exe !== d.process.exe) return undefined;

@@ -9,6 +9,15 @@ export function basename(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1);
 }
 
+/** Multi-call binaries: the program a user ran is the name it was called by (argv[0]). */
+const multiCall = new Set(['busybox', 'toybox']);
+
+/** The process's program name as whitelists and fingerprints mean it. */
+export function processName(p: ProcessInfo): string {
+  const exe = basename(p.exe);
+  return exe === '' || multiCall.has(exe) ? basename(p.cmdline[0] ?? '') || exe : exe;
+}
+
 export function alertProcess(p: ProcessInfo): AlertProcess {
   return { pid: p.pid, ppid: p.ppid, exe: p.exe, cmdline: p.cmdline, uid: p.uid, euid: p.euid };
 }

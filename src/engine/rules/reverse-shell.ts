@@ -2,7 +2,7 @@
 // network socket (TCP, UDP, or raw/ICMP tunnels), or one launched in a known reverse-shell form.
 import type { SocketInfo } from '../events.js';
 import { defineRule } from '../rule.js';
-import { alertProcess, basename, compileRuntimeCheck, containerIdOf, executionKinds, executionOf, processEvidence } from './process-facts.js';
+import { alertProcess, compileRuntimeCheck, containerIdOf, executionKinds, executionOf, processEvidence, processName } from './process-facts.js';
 
 /** A network socket connected to a peer (not a listener). */
 function connected(s: SocketInfo): boolean {
@@ -39,7 +39,7 @@ export default defineRule({
       }
       if (event.source === 'proc' && event.kind === 'process.snapshot') {
         const p = event.data;
-        const name = basename(p.exe) || basename(p.cmdline[0] ?? '');
+        const name = processName(p);
         const stdio = p.sockets.filter((s) => s.fd <= 2 && connected(s));
         const containerId = containerIdOf(p, ctx);
         if (shells.has(name) && stdio.length > 0 && containerId !== undefined && !isRuntime(p, ctx)) {

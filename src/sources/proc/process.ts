@@ -76,6 +76,11 @@ export function readProcess(pid: number, procRoot = DEFAULT_PROC_ROOT): ProcessD
   });
 }
 
+/** The command line alone; undefined when the process is gone. */
+export function readCmdline(pid: number, procRoot = DEFAULT_PROC_ROOT): string[] | undefined {
+  return whileAlive(() => parseCmdline(readFileSync(`${procRoot}/${pid}/cmdline`)));
+}
+
 /** Only the start time (and parent): what audit attribution needs per event, cheaply. */
 export function readStat(pid: number, procRoot = DEFAULT_PROC_ROOT): Pick<ProcessDetails, 'ppid' | 'startTime' | 'state' | 'comm'> | undefined {
   return whileAlive(() => parseStat(readFileSync(`${procRoot}/${pid}/stat`, 'utf8'), pid));
