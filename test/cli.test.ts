@@ -40,8 +40,17 @@ describe('vigil --help and rules', () => {
       'system.container_mounts',
       'system.container_namespaces',
       'system.image_blocked',
+      'system.syscall',
+      'exploit.escape_vuln',
+      'exploit.escape_file',
+      'system.high_risk_command',
+      'system.privilege_escalation',
+      'system.reverse_shell',
+      'system.container_abnormal_process',
+      'system.container_malicious_program',
       'vigil.source_down',
       'vigil.enforcement',
+      'vigil.audit_lost',
     ]);
     expect(rules[0]).toMatchObject({ category: 'system', title: 'Container security options', titleZh: '容器安全选项', severity: 'high' });
     const human = await runVigil(['rules']);

@@ -85,7 +85,7 @@ describe.runIf(live)('docker source reconnects, live', () => {
     // The recording tells the whole story: down, up again, and the vanished container destroyed.
     const events: VigilEvent[] = [];
     for await (const e of (await readRecording(recording)).events) events.push(e);
-    const statuses = events.flatMap((e) => (e.kind === 'source.status' ? [e.data.state] : []));
+    const statuses = events.flatMap((e) => (e.kind === 'source.status' && e.data.source === 'docker' ? [e.data.state] : []));
     expect(statuses).toEqual(['up', 'down', 'up']);
     const vanishedId = events.find((e) => e.kind === 'container.snapshot' && e.data.container.name === `${prefix}vanishes`)!;
     expect(

@@ -52,6 +52,11 @@ describe(RULE, () => {
     ]);
   });
 
+  it('does not ask again when the container is dying (its die snapshot may still say running)', () => {
+    const { responses } = runEngine([snapshotEvent(snapshotFixture('blocked-image'), 'die')], blocking(['registry.example/*'], true));
+    expect(responses).toEqual([]);
+  });
+
   it('without enforce never asks for a response', () => {
     const { responses } = runEngine([snapshotEvent(snapshotFixture('blocked-image'), 'start')], blocking(['registry.example/*']));
     expect(responses).toEqual([]);

@@ -17,7 +17,8 @@ export default defineRule({
       const c = event.data.container;
       const pattern = blocked(c);
       if (!pattern) return [];
-      const running = c.state.running;
+      // A `die` snapshot can be taken before the daemon marks the container stopped.
+      const running = c.state.running && event.data.reason !== 'die';
       const enforcement = !profile.enforce ? 'off' : running ? 'stopping' : 'stop when started';
       const action = !profile.enforce ? '' : running ? '; vigil is stopping it (enforce: true)' : '; vigil stops it if it starts (enforce: true)';
       return [

@@ -33,7 +33,8 @@ export const enforcement = defineRule({
     const { containerId, action, ok, error } = event.data;
     return [
       {
-        key: `${action}\0${event.seq}`,
+        // One alert per container and outcome: a restart loop must not flood the list.
+        key: `${action}\0${ok}`,
         severity: ok ? 'low' : 'high',
         containerId,
         summary: ok ? `vigil stopped the container (enforce: true)` : `vigil could not stop the container: ${error ?? 'unknown error'}`,
