@@ -182,3 +182,18 @@ describe('output', () => {
     expect(r.stdout.trim()).toBe('0');
   });
 });
+
+describe('live without privileges', () => {
+  it('reports exactly why the docker and audit sources are off, and keeps running', async () => {
+    const asNobody = process.getuid?.() === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] : [];
+    const { spawnSync } = await import('node:child_process');
+    const r = spawnSync(asNobody[0] ?? process.execPath, [...asNobody.slice(1), ...(asNobody.length ? [process.execPath] : []), 'bin/vigil.js', 'detect', '--json', '--duration', '2'], {
+      encoding: 'utf8',
+      env: { ...process.env, HOME: dir, XDG_STATE_HOME: dir, DOCKER_HOST: '' },
+    });
+    expect(r.status).toBe(0);
+    const summaries = jsonLines<Alert>(r.stdout).map((a) => a.summary);
+    expect(summaries).toContain('audit source down: not running as root: kernel audit source off; execs are seen only by 1 s /proc scans, other syscalls not at all');
+    expect(r.stderr).toMatch(/^vigil: state file .* unusable \(EACCES: permission denied.*\): running without saved whitelist entries$/m);
+  });
+});

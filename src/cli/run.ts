@@ -13,7 +13,7 @@ import { readAuditLog } from '../sources/audit/offline.js';
 import { AuditSource } from '../sources/audit/source.js';
 import { ProcSource } from '../sources/proc/source.js';
 import { isoNow } from '../sources/source.js';
-import { defaultStatePath, openStateStore } from '../state/store.js';
+import { defaultStatePath, openStateStore, type StateStore } from '../state/store.js';
 import { UsageError } from './usage.js';
 
 export interface RunOptions {
@@ -84,7 +84,7 @@ export async function runLive(options: LiveOptions): Promise<void> {
       data: { source: 'recorder', state: 'down', reason: `recording could not be written: ${err.message}` },
     }),
   );
-  const store = await openStateStore(options.statePath ?? defaultStatePath(), { onWarning: (line) => stderr.write(`vigil: ${line}\n`) });
+  const store = await openStore(options.statePath ?? defaultStatePath(), stderr);
   // Loaded only for live runs: dockerode is most of vigil's start-up time, and a replay must
   // never reach Docker anyway.
   const { DockerSource } = await import('../sources/docker/source.js');
@@ -96,7 +96,7 @@ export async function runLive(options: LiveOptions): Promise<void> {
     onResponse: (request) => void docker.stopContainer(request.containerId),
   });
   session = live;
-  new WhitelistService(store, live.ingest).publish();
+  if (store) new WhitelistService(store, live.ingest).publish();
   docker.start(live.ingest);
   // Containers first, so the processes found next already have their container's snapshot.
   await docker.ready();
@@ -107,6 +107,17 @@ export async function runLive(options: LiveOptions): Promise<void> {
   await untilStopped(options.durationSeconds);
   await Promise.all([docker.stop(), audit.stop(), proc.stop()]);
   await recorder?.close();
+}
+
+/** The state file, or (with a warning) none: an unreadable state file must not stop a live run. */
+async function openStore(path: string, stderr: NodeJS.WritableStream): Promise<StateStore | undefined> {
+  const warn = (line: string) => stderr.write(`vigil: ${line}\n`);
+  try {
+    return await openStateStore(path, { onWarning: warn });
+  } catch (err) {
+    warn(`state file ${path} unusable (${err instanceof Error ? err.message : String(err)}): running without saved whitelist entries`);
+    return undefined;
+  }
 }
 
 /** `--audit-log FILE`: a saved Linux audit log through the engine. */

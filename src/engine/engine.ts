@@ -79,7 +79,10 @@ export class Engine {
     }
     this.raised.add(id);
     this.stats.alerts++;
-    const container = finding.containerId ? this.containers.get(finding.containerId)?.snapshot : undefined;
+    // A container vigil has no snapshot of (an offline audit log) is still named by its id.
+    const container = finding.containerId
+      ? (this.containers.get(finding.containerId)?.snapshot ?? { id: finding.containerId, name: '', image: '' })
+      : undefined;
     const alert: Alert = {
       id,
       ts: event.ts,
