@@ -1,0 +1,14 @@
+// `npm run bench`: figures, not tests. Each is measured against its baseline in the same run
+// (these machines are noisy) and written to bench/results.json.
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { auditIngest } from './audit-ingest.js';
+import { liveLatency } from './live-latency.js';
+
+const results = { date: new Date().toISOString() };
+Object.assign(results, auditIngest(join(tmpdir(), 'vigil-bench')));
+console.log(results);
+Object.assign(results, await liveLatency());
+console.log(results);
+writeFileSync(new URL('./results.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
