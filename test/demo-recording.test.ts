@@ -34,3 +34,27 @@ describe('recordings/demo-startup-checks.jsonl', () => {
     expect(text).not.toContain('hunter2');
   });
 });
+
+describe('recordings/demo-kernel-incident.jsonl.gz', () => {
+  it('replays to exactly the alerts captured live: the intrusion in demo-web, nothing from the worker', async () => {
+    const result = await runVigil(['detect', '--replay', file('demo-kernel-incident.jsonl.gz'), '--json']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const alerts = jsonLines<Alert>(result.stdout);
+    expect(alerts).toEqual(jsonLines<Alert>(readFileSync(file('demo-kernel-incident.alerts.jsonl'), 'utf8')));
+    expect(new Set(alerts.map((a) => a.container?.name))).toEqual(new Set(['demo-web']));
+    expect(new Set(alerts.map((a) => a.ruleId))).toEqual(
+      new Set([
+        'system.container_security_options',
+        'system.container_mounts',
+        'system.container_namespaces',
+        'system.reverse_shell',
+        'system.high_risk_command',
+        'exploit.escape_file',
+        'system.syscall',
+        'system.container_malicious_program',
+        'system.privilege_escalation',
+      ]),
+    );
+  });
+});
