@@ -1,8 +1,9 @@
 // system.container_mounts: a container bind-mounts a dangerous host path. Files a container
 // commonly needs (/etc/hosts, …) and the operator's allow-list never fire.
 import type { Mount } from '../events.js';
+import type { Profile } from '../profile.js';
 import { compilePathGlobs } from '../match.js';
-import { bindMounts, normalisePath } from '../state/mounts.js';
+import { normalisePath } from '../state/mounts.js';
 import { defineRule } from '../rule.js';
 import { containerVerb } from './container-wording.js';
 
@@ -13,6 +14,21 @@ export interface DangerousMount {
   reason: string;
 }
 
+/** The dangerous-mount test of a profile: the mount with its reason, or undefined when harmless. */
+export function compileMountClassifier(profile: Profile): (m: Mount) => DangerousMount | undefined {
+  const benign = new Set(profile.mounts.benign.map(normalisePath));
+  const allowed = compilePathGlobs(profile.mounts.allow);
+  const socket = compilePathGlobs(profile.mounts.runtimeSockets);
+  const dangerous = compilePathGlobs(profile.mounts.dangerous);
+  return (m) => {
+    if (m.type !== 'bind') return undefined;
+    const source = normalisePath(m.source);
+    if (benign.has(source) || allowed(source)) return undefined;
+    const why = socket(source) ? 'container runtime socket' : dangerous(source) && `dangerous host path (${dangerous(source)})`;
+    return why ? { source: m.source, destination: m.destination, rw: m.rw, reason: why } : undefined;
+  };
+}
+
 export default defineRule({
   id: 'system.container_mounts',
   category: 'system',
@@ -21,19 +37,10 @@ export default defineRule({
   mitre: 'T1611',
   consumes: ['docker/container.snapshot'],
   create: (profile) => {
-    const benign = new Set(profile.mounts.benign.map(normalisePath));
-    const allowed = compilePathGlobs(profile.mounts.allow);
-    const socket = compilePathGlobs(profile.mounts.runtimeSockets);
-    const dangerous = compilePathGlobs(profile.mounts.dangerous);
-    const classify = (m: Mount): DangerousMount | undefined => {
-      const source = normalisePath(m.source);
-      if (benign.has(source) || allowed(source)) return undefined;
-      const why = socket(source) ? 'container runtime socket' : dangerous(source) && `dangerous host path (${dangerous(source)})`;
-      return why ? { source: m.source, destination: m.destination, rw: m.rw, reason: why } : undefined;
-    };
+    const classify = compileMountClassifier(profile);
     return (event) => {
       const c = event.data.container;
-      const mounts = bindMounts(c)
+      const mounts = c.mounts
         .map(classify)
         .filter((m): m is DangerousMount => m !== undefined)
         .sort((a, b) => a.source.localeCompare(b.source) || a.destination.localeCompare(b.destination));
