@@ -2,12 +2,13 @@
 export const helpText = `vigil — incident-response workbench for container hosts
 
 Usage:
-  vigil [--profile FILE] [--record FILE]
-      Live: every available source on this host (Docker, kernel audit, /proc), alerts as
-      they happen.
-      (The full-screen workbench comes in a later version; until then this prints alerts.)
-  vigil --replay FILE [--profile FILE]
-      Run a recording through the engine and print its alerts.
+  vigil [--profile FILE] [--record FILE] [--lang en|zh]
+      The workbench on this host's live sources (Docker, kernel audit, /proc): alerts by
+      category, drill-down (Enter), whitelists (w, W), acknowledgements (a), export (e),
+      recording (R); ? lists every key. Not on a terminal, it prints alert lines instead.
+  vigil --replay FILE [--profile FILE] [--lang en|zh]
+      The workbench over a recording: space pauses, + - speed, . steps, n N jump between
+      alerts, g G start/end.
   vigil detect [inputs] [--profile FILE] [--json] [--record FILE]
       Headless: alerts on stdout, one JSON object per line with --json.
       Inputs (default --live):
@@ -26,8 +27,9 @@ Options:
   --json                one JSON alert per line
   --keep-env-values     keep container environment values in events and recordings
                         (redacted by default: they often hold secrets)
-  --state FILE          state file whose process-whitelist entries apply
+  --state FILE          state file: process-whitelist entries and acknowledgements
                         (default $XDG_STATE_HOME/vigil/state.json)
+  --lang en|zh          the workbench in English or Chinese (rule and category names)
   -h, --help            this help
   -v, --version         vigil's version
 

@@ -57,10 +57,18 @@ async function dispatch(argv: string[]): Promise<number> {
   }
 }
 
-/** `vigil [--replay FILE]`: the workbench's inputs, printed as alert lines for now. */
+/** `vigil [--replay FILE]`: the workbench on a terminal; alert lines when output is not one. */
 async function workbench(argv: string[]): Promise<number> {
-  const { values } = parseCommandArgs(argv, { ...common, replay: { type: 'string' } });
+  const { values } = parseCommandArgs(argv, { ...common, replay: { type: 'string' }, lang: { type: 'string' } });
+  if (values.lang !== undefined && values.lang !== 'en' && values.lang !== 'zh') throw new UsageError(`--lang must be en or zh, got ${JSON.stringify(values.lang)}`);
   const profile = await loadProfile(values.profile);
+  if (process.stdout.isTTY && process.stdin.isTTY) {
+    const { liveWorkbench, replayWorkbench } = await import('./workbench-command.js');
+    const options = { profile, lang: values.lang === 'zh' ? ('zh' as const) : ('en' as const), statePath: values.state, keepEnvValues: values['keep-env-values'] === true, recordPath: values.record };
+    if (values.replay !== undefined) await replayWorkbench(values.replay, options);
+    else await liveWorkbench(options);
+    return 0;
+  }
   const base = { profile, onAlert: alertPrinter(false), ...(values.record !== undefined && { recordPath: values.record }) };
   if (values.replay !== undefined) await runReplay(values.replay, base);
   else {

@@ -2,7 +2,9 @@
 // live sources or a recording through a session, alerts to stdout, problems to stderr.
 import { hostname } from 'node:os';
 import type { Alert } from '../engine/alert.js';
+import type { UnsequencedEvent } from '../engine/events.js';
 import type { Profile } from '../engine/profile.js';
+import type { ResponseRequest } from '../engine/rule.js';
 import { openRecordingWriter, type RecordingWriter } from '../recording/writer.js';
 import { readRecording, type RecordingProblem } from '../recording/reader.js';
 import { RECORDING_FORMAT, RECORDING_VERSION } from '../recording/format.js';
@@ -33,7 +35,7 @@ export interface LiveOptions extends RunOptions {
 /** Problems printed one by one before only their count is kept. */
 const PROBLEMS_SHOWN = 20;
 
-async function openRecorder(path: string | undefined, onError: (err: Error) => void): Promise<RecordingWriter | undefined> {
+export async function openRecorder(path: string | undefined, onError: (err: Error) => void): Promise<RecordingWriter | undefined> {
   if (path === undefined) return undefined;
   try {
     return await openRecordingWriter(
@@ -76,41 +78,51 @@ export async function runReplay(file: string, options: RunOptions): Promise<void
 export async function runLive(options: LiveOptions): Promise<void> {
   const stderr = options.stderr ?? process.stderr;
   let session: Session | undefined;
-  const recorder = await openRecorder(options.recordPath, (err) =>
-    session?.ingest({
-      ts: isoNow(),
-      source: 'vigil',
-      kind: 'source.status',
-      data: { source: 'recorder', state: 'down', reason: `recording could not be written: ${err.message}` },
-    }),
-  );
+  const recorder = await openRecorder(options.recordPath, (err) => session?.ingest(recorderDown(err)));
   const store = await openStore(options.statePath ?? defaultStatePath(), stderr);
-  // Loaded only for live runs: dockerode is most of vigil's start-up time, and a replay must
-  // never reach Docker anyway.
-  const { DockerSource } = await import('../sources/docker/source.js');
-  const docker = new DockerSource({ keepEnvValues: options.keepEnvValues });
-  const live = new Session({
+  const sources = await liveSources(options.keepEnvValues);
+  session = new Session({
     profile: options.profile,
     onAlert: options.onAlert,
     ...(recorder && { recorder }),
-    onResponse: (request) => void docker.stopContainer(request.containerId),
+    onResponse: sources.respond,
   });
-  session = live;
-  if (store) new WhitelistService(store, live.ingest).publish();
-  docker.start(live.ingest);
-  // Containers first, so the processes found next already have their container's snapshot.
-  await docker.ready();
-  const audit = new AuditSource({ logFile: options.profile.auditLogFile });
-  const proc = new ProcSource();
-  audit.start(live.ingest);
-  proc.start(live.ingest);
+  await sources.start(session, store);
   await untilStopped(options.durationSeconds);
-  await Promise.all([docker.stop(), audit.stop(), proc.stop()]);
+  await sources.stop();
   await recorder?.close();
 }
 
+export function recorderDown(err: Error): UnsequencedEvent {
+  return { ts: isoNow(), source: 'vigil', kind: 'source.status', data: { source: 'recorder', state: 'down', reason: `recording could not be written: ${err.message}` } };
+}
+
+/** This host's live sources, started in order: containers first, so processes find theirs. */
+export async function liveSources(keepEnvValues: boolean) {
+  // Loaded only for live runs: dockerode is most of vigil's start-up time, and a replay must
+  // never reach Docker anyway.
+  const { DockerSource } = await import('../sources/docker/source.js');
+  const docker = new DockerSource({ keepEnvValues });
+  let audit: AuditSource | undefined;
+  const proc = new ProcSource();
+  return {
+    respond: (request: ResponseRequest) => void docker.stopContainer(request.containerId),
+    async start(session: Session, store: StateStore | undefined): Promise<void> {
+      if (store) new WhitelistService(store, session.ingest).publish();
+      docker.start(session.ingest);
+      await docker.ready();
+      audit = new AuditSource({ logFile: session.engine.profile.auditLogFile });
+      audit.start(session.ingest);
+      proc.start(session.ingest);
+    },
+    async stop(): Promise<void> {
+      await Promise.all([docker.stop(), audit?.stop(), proc.stop()]);
+    },
+  };
+}
+
 /** The state file, or (with a warning) none: an unreadable state file must not stop a live run. */
-async function openStore(path: string, stderr: NodeJS.WritableStream): Promise<StateStore | undefined> {
+export async function openStore(path: string, stderr: NodeJS.WritableStream): Promise<StateStore | undefined> {
   const warn = (line: string) => stderr.write(`vigil: ${line}\n`);
   try {
     return await openStateStore(path, { onWarning: warn });

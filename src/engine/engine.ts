@@ -37,7 +37,7 @@ export class Engine {
 
   constructor(
     readonly rules: readonly AnyRule[],
-    profile: Profile,
+    public profile: Profile,
     private readonly sink: EngineSink,
   ) {
     this.setProfile(profile);
@@ -45,6 +45,7 @@ export class Engine {
 
   /** Recompiles every rule against a new profile; takes effect from the next event. */
   setProfile(profile: Profile): void {
+    this.profile = profile;
     const index = new Map<string, CompiledRule[]>();
     for (const rule of this.rules) {
       const compiled = { rule, evaluate: rule.create(profile) as Evaluate };

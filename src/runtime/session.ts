@@ -19,13 +19,17 @@ export interface SessionOptions {
   recorder?: EventSink;
   /** Live only: carries out enforcement. Replay never acts on the host. */
   onResponse?: (request: ResponseRequest) => void;
+  /** Sees every event after the engine (the workbench's status line and event window). */
+  onEvent?: (event: VigilEvent) => void;
 }
 
 export class Session {
   readonly engine: Engine;
   private seq = 0;
+  private recorder: EventSink | undefined;
 
   constructor(private readonly options: SessionOptions) {
+    this.recorder = options.recorder;
     this.engine = new Engine(catalogue, options.profile, {
       alert: options.onAlert,
       ...(options.onResponse && { response: options.onResponse }),
@@ -37,6 +41,11 @@ export class Session {
     this.process({ seq: ++this.seq, ts: event.ts, source: event.source, kind: event.kind, data: event.data } as VigilEvent);
   };
 
+  /** Starts or stops recording from the next event (the workbench's `R`). */
+  setRecorder(recorder: EventSink | undefined): void {
+    this.recorder = recorder;
+  }
+
   /** A recorded event: keeps its own number, so replayed alerts cite the recording's lines. */
   replay(event: VigilEvent): void {
     this.seq = Math.max(this.seq, event.seq);
@@ -44,7 +53,8 @@ export class Session {
   }
 
   private process(event: VigilEvent): void {
-    this.options.recorder?.write(event);
+    this.recorder?.write(event);
     this.engine.process(event);
+    this.options.onEvent?.(event);
   }
 }

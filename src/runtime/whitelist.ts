@@ -25,12 +25,12 @@ export class WhitelistService {
     return this.store.data.whitelist;
   }
 
-  /** Adds (or re-enables) an entry. */
-  add(key: WhitelistKey): Promise<void> {
+  /** Adds an entry, or sets an existing one's state (undo restores a deleted entry as it was). */
+  add(key: WhitelistKey, enabled = true): Promise<void> {
     return this.change((list) => {
       const found = list.find((e) => same(e, key));
-      if (found) found.enabled = true;
-      else list.push({ ...key, enabled: true, addedAt: this.now().toISOString() });
+      if (found) found.enabled = enabled;
+      else list.push({ ...key, enabled, addedAt: this.now().toISOString() });
     });
   }
 

@@ -1,0 +1,143 @@
+// `vigil` and `vigil --replay FILE` on a terminal: the workbench over this host's live sources
+// or over a recording, with acknowledgements and whitelist entries kept in the state file.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Alert } from '../engine/alert.js';
+import type { Engine } from '../engine/engine.js';
+import type { Profile } from '../engine/profile.js';
+import type { RecordingWriter } from '../recording/writer.js';
+import { ReplayPlayer } from '../runtime/replay-player.js';
+import { Session } from '../runtime/session.js';
+import { WhitelistService } from '../runtime/whitelist.js';
+import { defaultStatePath } from '../state/store.js';
+import { alertContext } from '../ui/model/alert-context.js';
+import { AlertStore } from '../ui/model/alert-store.js';
+import { EventWindow } from '../ui/model/event-window.js';
+import { exportAlerts } from '../ui/model/export.js';
+import { StatusModel } from '../ui/model/status.js';
+import { runWorkbench } from '../ui/workbench.js';
+import { liveSources, openRecorder, openStore, recorderDown } from './run.js';
+
+export interface WorkbenchOptions {
+  profile: Profile;
+  lang: 'en' | 'zh';
+  statePath?: string | undefined;
+  keepEnvValues: boolean;
+  recordPath?: string | undefined;
+}
+
+/** The parts both modes share: stores, acknowledgements, export. */
+async function common(options: WorkbenchOptions) {
+  const store = new AlertStore();
+  const status = new StatusModel();
+  const events = new EventWindow();
+  const state = await openStore(options.statePath ?? defaultStatePath(), process.stderr);
+  if (state) store.ack(Object.keys(state.data.acks));
+  const persistAcks = state
+    ? (ids: string[]) =>
+        state.update((d) => {
+          for (const id of ids) d.acks[id] = { at: new Date().toISOString() };
+        })
+    : undefined;
+  const exportWith = (engine: () => Engine) => async (alerts: Alert[]) => {
+    if (alerts.length === 0) return 'nothing to export';
+    const files = await exportAlerts(alerts.map((a) => alertContext(a, engine(), events)), process.cwd(), new Date());
+    return `exported ${alerts.length} alert${alerts.length === 1 ? '' : 's'} to ${files.markdown} and ${files.json}`;
+  };
+  const observe = (e: Parameters<EventWindow['add']>[0]) => {
+    status.observe(e);
+    events.add(e);
+  };
+  return { store, status, events, state, persistAcks, exportWith, observe };
+}
+
+export async function liveWorkbench(options: WorkbenchOptions): Promise<void> {
+  const { store, status, events, state, persistAcks, exportWith, observe } = await common(options);
+  let session: Session | undefined;
+  const initial = await openRecorder(options.recordPath, (err) => session?.ingest(recorderDown(err)));
+  const sources = await liveSources(options.keepEnvValues);
+  const live = new Session({
+    profile: options.profile,
+    onAlert: (a) => store.add(a),
+    ...(initial && { recorder: initial }),
+    onResponse: sources.respond,
+    onEvent: observe,
+  });
+  session = live;
+  let recording: { writer: RecordingWriter; path: string } | undefined = initial && options.recordPath ? { writer: initial, path: options.recordPath } : undefined;
+  status.setRecording(recording?.path);
+  const toggleRecording = async () => {
+    if (recording) {
+      const { writer, path } = recording;
+      recording = undefined;
+      live.setRecorder(undefined);
+      status.setRecording(undefined);
+      await writer.close();
+      return `recording saved to ${path}`;
+    }
+    mkdirSync('recordings', { recursive: true });
+    const path = join('recordings', `${new Date().toISOString().replace(/[:.]/g, '-')}.jsonl.gz`);
+    const writer = (await openRecorder(path, (err) => live.ingest(recorderDown(err))))!;
+    recording = { writer, path };
+    live.setRecorder(writer);
+    status.setRecording(path);
+    return `recording to ${path}`;
+  };
+  await sources.start(live, state);
+  await runWorkbench(
+    {
+      mode: 'live',
+      lang: options.lang,
+      store,
+      status,
+      events,
+      engine: () => live.engine,
+      profile: options.profile,
+      ...(state && { whitelist: new WhitelistService(state, live.ingest) }),
+      ...(persistAcks && { persistAcks }),
+      toggleRecording,
+      exportAlerts: exportWith(() => live.engine),
+    },
+    async () => {
+      status.stop();
+      await sources.stop();
+      await recording?.writer.close();
+    },
+  );
+}
+
+export async function replayWorkbench(file: string, options: WorkbenchOptions): Promise<void> {
+  const { store, status, events, state, persistAcks, exportWith, observe } = await common(options);
+  const player = new ReplayPlayer({
+    file,
+    profile: options.profile,
+    onAlert: (a) => store.add(a),
+    onEvent: observe,
+    onReset: () => {
+      store.clear();
+      events.clear();
+    },
+  });
+  await player.start();
+  const whitelist = state ? new WhitelistService(state, (e) => player.session.ingest(e)) : undefined;
+  await runWorkbench(
+    {
+      mode: 'replay',
+      lang: options.lang,
+      store,
+      status,
+      events,
+      engine: () => player.session.engine,
+      profile: options.profile,
+      replay: player,
+      ...(whitelist && { whitelist }),
+      ...(persistAcks && { persistAcks }),
+      exportAlerts: exportWith(() => player.session.engine),
+    },
+    async () => {
+      status.stop();
+      player.stop();
+    },
+  );
+}
+

@@ -1,0 +1,297 @@
+// The workbench: one component owns the screen state and dispatches named commands from the
+// keymap; data (alerts, status, replay position) comes from stores outside React, read with
+// useSyncExternalStore, so bursts of alerts cost one render per flush.
+import { Box, Text, useApp, useInput } from 'ink';
+import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import type { Alert, Severity } from '../engine/alert.js';
+import type { Engine } from '../engine/engine.js';
+import type { Profile } from '../engine/profile.js';
+import { catalogue } from '../engine/rules/index.js';
+import { processName } from '../engine/rules/process-facts.js';
+import type { WhitelistService } from '../runtime/whitelist.js';
+import { commandFor, keyName, type Screen } from './keymap.js';
+import { alertContext } from './model/alert-context.js';
+import { filterAlerts, type AlertStore } from './model/alert-store.js';
+import type { EventWindow } from './model/event-window.js';
+import type { StatusModel } from './model/status.js';
+import { fit } from './text.js';
+import { AlertList, windowStart } from './views/alert-list.js';
+import { CategoryTree, treeNodes } from './views/category-tree.js';
+import { DetailView, detailLines, tabCount } from './views/detail-view.js';
+import { HelpView } from './views/help-view.js';
+import { StatusLine, type ReplayStatus } from './views/status-line.js';
+import { WhitelistView, whitelistRows, type UndoStep } from './views/whitelist-view.js';
+
+/** What the workbench needs from a replay (the replay player provides it). */
+export interface ReplayControls {
+  subscribe(listener: () => void): () => void;
+  getState(): ReplayStatus;
+  togglePause(): void;
+  faster(): void;
+  slower(): void;
+  step(): void;
+  nextAlert(): void;
+  previousAlert(): void;
+  seekStart(): void;
+  seekEnd(): void;
+}
+
+export interface WorkbenchProps {
+  mode: 'live' | 'replay';
+  lang: 'en' | 'zh';
+  store: AlertStore;
+  status: StatusModel;
+  events: EventWindow;
+  /** The engine now running (a replay seeking back starts a new one). */
+  engine: () => Engine;
+  profile: Profile;
+  replay?: ReplayControls;
+  whitelist?: WhitelistService;
+  persistAcks?: (ids: string[]) => Promise<void>;
+  toggleRecording?: () => Promise<string>;
+  exportAlerts: (alerts: Alert[]) => Promise<string>;
+  onQuit: () => void;
+  columns: number;
+  rows: number;
+}
+
+const severityCycle: (Severity | undefined)[] = [undefined, 'low', 'medium', 'high', 'critical'];
+const noReplay = { subscribe: () => () => {}, getState: () => undefined };
+
+export function App(props: WorkbenchProps) {
+  const { store, status, lang, mode, columns, rows } = props;
+  const { exit } = useApp();
+  const snapshot = useSyncExternalStore(store.subscribe, store.getSnapshot);
+  const statusSnapshot = useSyncExternalStore(status.subscribe, status.getSnapshot);
+  const replay = props.replay ?? noReplay;
+  const replayState = useSyncExternalStore(replay.subscribe, replay.getState);
+
+  const nodes = useMemo(() => treeNodes(catalogue, lang), [lang]);
+  const [screen, setScreen] = useState<Screen>('list');
+  const [tree, setTree] = useState(0);
+  const [follow, setFollow] = useState(true);
+  const [selectedId, setSelectedId] = useState<string | undefined>();
+  const [minSeverity, setMinSeverity] = useState<Severity | undefined>();
+  const [text, setText] = useState('');
+  const [filterDraft, setFilterDraft] = useState<string | undefined>();
+  const [confirm, setConfirm] = useState<{ image: string; process: string } | undefined>();
+  const [detail, setDetail] = useState({ tab: 0, scroll: 0 });
+  const [wlCursor, setWlCursor] = useState(0);
+  const [undo, setUndo] = useState<UndoStep[]>([]);
+  const [message, setMessage] = useState<string | undefined>();
+  const [, setWlVersion] = useState(0);
+  const listStart = useRef(0);
+
+  useEffect(() => {
+    if (!message) return;
+    const t = setTimeout(() => setMessage(undefined), 4000);
+    return () => clearTimeout(t);
+  }, [message]);
+
+  const node = nodes[tree]!;
+  const visible = useMemo(
+    () => filterAlerts(snapshot.alerts, { category: node.category, ruleId: node.ruleId, minSeverity, text: filterDraft ?? text }),
+    [snapshot, node, minSeverity, text, filterDraft],
+  );
+  const found = follow ? 0 : visible.findIndex((a) => a.id === selectedId);
+  const selected = Math.max(0, found);
+  const current: Alert | undefined = visible[selected];
+
+  const treeWidth = columns >= 100 ? 30 : 24;
+  const listWidth = Math.max(20, columns - treeWidth - 1);
+  const bodyHeight = Math.max(3, rows - 4);
+  listStart.current = windowStart(selected, listStart.current, bodyHeight, visible.length);
+
+  // The open alert's tab content, built only on the detail screen.
+  const lines = useMemo(
+    () => (screen === 'detail' && current ? detailLines(alertContext(current, props.engine(), props.events), detail.tab, props.profile, columns) : []),
+    [screen, current, detail.tab, props.profile, columns, snapshot],
+  );
+  const maxScroll = Math.max(0, lines.length - bodyHeight);
+  const scrollBy = (delta: number) => setDetail((d) => ({ ...d, scroll: Math.max(0, Math.min(maxScroll, d.scroll + delta)) }));
+
+  const select = (index: number) => {
+    const clamped = Math.max(0, Math.min(visible.length - 1, index));
+    setFollow(false);
+    setSelectedId(visible[clamped]?.id);
+  };
+  const say = (text: string) => setMessage(text);
+  const quit = () => {
+    props.onQuit();
+    exit();
+  };
+
+  const whitelistEntry = (a: Alert | undefined) => {
+    if (!a?.process || !a.container?.image) return undefined;
+    return { image: a.container.image, process: processName({ ...a.process, startTime: 0 }) };
+  };
+
+  const run = (command: string, name: string) => {
+    switch (command) {
+      case 'app.quit':
+        return quit();
+      case 'app.back':
+        if (screen === 'list') return name === 'q' ? quit() : undefined;
+        return setScreen('list');
+      case 'app.help':
+        return setScreen('help');
+      case 'nav.up':
+        if (screen === 'detail') return scrollBy(-1);
+        if (screen === 'whitelist') return setWlCursor((c) => Math.max(0, c - 1));
+        return select(selected - 1);
+      case 'nav.down':
+        if (screen === 'detail') return scrollBy(1);
+        if (screen === 'whitelist') return setWlCursor((c) => c + 1);
+        return select(selected + 1);
+      case 'nav.pageUp':
+        if (screen === 'detail') return scrollBy(-bodyHeight);
+        if (screen === 'whitelist') return setWlCursor((c) => Math.max(0, c - bodyHeight));
+        return select(selected - bodyHeight);
+      case 'nav.pageDown':
+        if (screen === 'detail') return scrollBy(bodyHeight);
+        if (screen === 'whitelist') return setWlCursor((c) => c + bodyHeight);
+        return select(selected + bodyHeight);
+      case 'tree.up':
+        return setTree((t) => Math.max(0, t - 1));
+      case 'tree.down':
+        return setTree((t) => Math.min(nodes.length - 1, t + 1));
+      case 'list.follow':
+        setFollow(true);
+        return say('following the newest alert');
+      case 'list.open':
+        if (!current) return;
+        setFollow(false);
+        setSelectedId(current.id);
+        setDetail({ tab: 0, scroll: 0 });
+        return setScreen('detail');
+      case 'list.filter':
+        return setFilterDraft(text);
+      case 'list.severity': {
+        const next = severityCycle[(severityCycle.indexOf(minSeverity) + 1) % severityCycle.length];
+        setMinSeverity(next);
+        return say(`minimum severity: ${next ?? 'all'}`);
+      }
+      case 'alert.ack':
+        if (!current) return;
+        store.ack([current.id]);
+        void props.persistAcks?.([current.id]);
+        return say('acknowledged');
+      case 'alert.whitelist': {
+        const entry = whitelistEntry(current);
+        if (!props.whitelist) return say('whitelists need the state file (live, or replay with --state)');
+        if (!entry) return say('this alert has no process and image to whitelist');
+        return setConfirm(entry);
+      }
+      case 'alert.export':
+        if (!current) return;
+        return void props.exportAlerts([current]).then(say, (e: Error) => say(`export failed: ${e.message}`));
+      case 'alert.exportAll':
+        return void props.exportAlerts(visible).then(say, (e: Error) => say(`export failed: ${e.message}`));
+      case 'detail.prevTab':
+        return setDetail((d) => ({ tab: (d.tab + tabCount - 1) % tabCount, scroll: 0 }));
+      case 'detail.nextTab':
+        return setDetail((d) => ({ tab: (d.tab + 1) % tabCount, scroll: 0 }));
+      case 'detail.tab':
+        return setDetail({ tab: Number(name) - 1, scroll: 0 });
+      case 'whitelist.open':
+        if (!props.whitelist) return say('whitelists need the state file (live, or replay with --state)');
+        return setScreen('whitelist');
+      case 'whitelist.toggle':
+      case 'whitelist.delete':
+      case 'whitelist.undo':
+        return editWhitelist(command);
+      case 'record.toggle':
+        return void props.toggleRecording?.().then(say, (e: Error) => say(`recording failed: ${e.message}`));
+      case 'replay.pause':
+        return props.replay?.togglePause();
+      case 'replay.faster':
+        return props.replay?.faster();
+      case 'replay.slower':
+        return props.replay?.slower();
+      case 'replay.step':
+        return props.replay?.step();
+      case 'replay.nextAlert':
+        setFollow(true);
+        return props.replay?.nextAlert();
+      case 'replay.prevAlert':
+        setFollow(true);
+        return props.replay?.previousAlert();
+      case 'replay.start':
+        return props.replay?.seekStart();
+      case 'replay.end':
+        return props.replay?.seekEnd();
+    }
+  };
+
+  const editWhitelist = (command: string) => {
+    const wl = props.whitelist;
+    if (!wl) return;
+    if (command === 'whitelist.undo') {
+      const last = undo.at(-1);
+      if (!last) return say('nothing to undo');
+      setUndo(undo.slice(0, -1));
+      const done = last.op === 'toggle' ? wl.toggle(last.entry) : last.op === 'delete' ? wl.add(last.entry, last.enabled) : wl.remove(last.entry);
+      return void done.then(() => setWlVersion((v) => v + 1));
+    }
+    const row = whitelistRows(wl.entries())[Math.min(wlCursor, wl.entries().length - 1)];
+    if (!row) return;
+    const key = { image: row.image, process: row.process };
+    const done = command === 'whitelist.toggle' ? wl.toggle(key) : wl.remove(key);
+    setUndo([...undo, { op: command === 'whitelist.toggle' ? 'toggle' : 'delete', entry: key, enabled: row.enabled }]);
+    void done.then(() => setWlVersion((v) => v + 1));
+  };
+
+  useInput((input, key) => {
+    const name = keyName(input, key);
+    if (name === 'ctrl+c') return quit();
+    if (filterDraft !== undefined) {
+      if (key.return) {
+        setText(filterDraft);
+        setFilterDraft(undefined);
+      } else if (key.escape) setFilterDraft(undefined);
+      else if (key.backspace || key.delete) setFilterDraft(filterDraft.slice(0, -1));
+      else if (input && !key.ctrl && !key.meta) setFilterDraft(filterDraft + input);
+      return;
+    }
+    if (confirm) {
+      if (input === 'y' || key.return) {
+        const entry = confirm;
+        setConfirm(undefined);
+        setUndo([...undo, { op: 'add', entry, enabled: true }]);
+        void props.whitelist?.add(entry).then(() => say(`whitelisted ${entry.process} for ${entry.image}`));
+      } else if (input === 'n' || key.escape) setConfirm(undefined);
+      return;
+    }
+    const command = commandFor(name, screen, mode);
+    if (command) run(command, name);
+  });
+
+  const header = (() => {
+    if (filterDraft !== undefined) return `filter: ${filterDraft}▏  (enter apply, esc cancel)`;
+    if (confirm) return `whitelist ${confirm.process} for image ${confirm.image}? (y/n)`;
+    const parts = [node.label, minSeverity && `≥ ${minSeverity}`, text && `“${text}”`, `${visible.length} alert${visible.length === 1 ? '' : 's'}`];
+    return `vigil · ${parts.filter(Boolean).join(' · ')}${follow ? ' · following' : ''}${snapshot.dropped ? ` · ${snapshot.dropped} oldest not held` : ''}`;
+  })();
+
+  return (
+    <Box flexDirection="column" width={columns} height={rows}>
+      <Text bold color={confirm ? 'yellow' : undefined} wrap="truncate">
+        {fit(header, columns)}
+      </Text>
+      <Box height={bodyHeight + 1}>
+        {screen === 'list' && (
+          <>
+            <CategoryTree nodes={nodes} selected={tree} snapshot={snapshot} width={treeWidth} height={bodyHeight + 1} />
+            <Box width={1} />
+            <AlertList alerts={visible} selected={selected} start={listStart.current} acked={snapshot.acked} width={listWidth} height={bodyHeight + 1} lang={lang} />
+          </>
+        )}
+        {screen === 'detail' && current && <DetailView lines={lines} tab={detail.tab} scroll={detail.scroll} width={columns} height={bodyHeight + 1} />}
+        {screen === 'detail' && !current && <Text dimColor>The alert is no longer in the list (esc: back).</Text>}
+        {screen === 'whitelist' && props.whitelist && <WhitelistView entries={props.whitelist.entries()} cursor={wlCursor} width={columns} height={bodyHeight + 1} />}
+        {screen === 'help' && <HelpView mode={mode} width={columns} height={bodyHeight + 1} />}
+      </Box>
+      <StatusLine status={statusSnapshot} replay={replayState} width={columns} message={message} />
+    </Box>
+  );
+}

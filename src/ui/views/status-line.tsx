@@ -1,0 +1,58 @@
+// The bottom line: LIVE/REPLAY badge, each source's state, the event rate, losses and skips,
+// the recording indicator, and in replay the position and speed.
+import { Box, Text } from 'ink';
+import type { StatusSnapshot } from '../model/status.js';
+import { fit } from '../text.js';
+
+export interface ReplayStatus {
+  position: number;
+  total?: number | undefined;
+  speed: number | 'max';
+  paused: boolean;
+  ended: boolean;
+  ts?: string | undefined;
+}
+
+const stateColor = { up: 'green', degraded: 'yellow', down: 'red' } as const;
+
+export function StatusLine(props: { status: StatusSnapshot; replay: ReplayStatus | undefined; width: number; message: string | undefined }) {
+  const { status, replay, width, message } = props;
+  const sources = [...status.sources].map(([name, s]) => ({ name, ...s }));
+  return (
+    <Box flexDirection="column" width={width}>
+      <Text wrap="truncate">
+        {replay ? <Text inverse color="magenta">{' REPLAY '}</Text> : <Text inverse color="green">{' LIVE '}</Text>}{' '}
+        {replay && (
+          <Text>
+            {replay.ended ? 'ended' : replay.paused ? 'paused' : 'playing'} {replay.position}
+            {replay.total !== undefined ? `/${replay.total}` : ''} {replay.speed === 'max' ? 'max' : `${replay.speed}×`}{' '}
+            {replay.ts ? replay.ts.replace('T', ' ').slice(0, 19) : ''}{'  '}
+          </Text>
+        )}
+        {sources.map((s) => (
+          <Text key={s.name}>
+            <Text color={stateColor[s.state]}>●</Text> {s.name}{s.state === 'up' ? '' : ` ${s.state}`}{'  '}
+          </Text>
+        ))}
+        <Text dimColor>
+          {status.eventsPerSec} ev/s{status.lost ? `  lost ${status.lost}` : ''}
+          {status.skipped ? `  skipped ${status.skipped}` : ''}
+        </Text>
+        {status.recording && <Text color="red">{'  ● REC'}</Text>}
+        <Text dimColor>{'  ? help'}</Text>
+      </Text>
+      <Text wrap="truncate" color={message ? 'yellow' : undefined} dimColor={!message}>
+        {fit(message ?? firstDown(sources) ?? '', width)}
+      </Text>
+    </Box>
+  );
+}
+
+/** The reasons sources are not up; with none up at all, a way to see vigil work anyway. */
+function firstDown(sources: { name: string; state: string; reason?: string }[]): string | undefined {
+  const down = sources.filter((s) => s.state !== 'up' && s.reason);
+  if (down.length === 0) return undefined;
+  const reasons = down.map((s) => `${s.name}: ${s.reason}`).join(' · ');
+  const noneUp = sources.every((s) => s.state === 'down' && s.name !== 'recorder');
+  return noneUp ? `no live source is available — try: vigil --replay recordings/demo-kernel-incident.jsonl.gz · ${reasons}` : reasons;
+}
