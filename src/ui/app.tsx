@@ -73,7 +73,14 @@ export function App(props: WorkbenchProps) {
   const [selectedId, setSelectedId] = useState<string | undefined>();
   const [minSeverity, setMinSeverity] = useState<Severity | undefined>();
   const [text, setText] = useState('');
-  const [filterDraft, setFilterDraft] = useState<string | undefined>();
+  const [filterDraft, setFilterDraftState] = useState<string | undefined>();
+  // Keys can arrive faster than renders: the prompt's text lives in a ref the input handler
+  // reads and writes synchronously, mirrored into state for display.
+  const draft = useRef<string | undefined>(undefined);
+  const setFilterDraft = (value: string | undefined) => {
+    draft.current = value;
+    setFilterDraftState(value);
+  };
   const [confirm, setConfirm] = useState<{ image: string; process: string } | undefined>();
   const [detail, setDetail] = useState({ tab: 0, scroll: 0 });
   const [wlCursor, setWlCursor] = useState(0);
@@ -244,13 +251,14 @@ export function App(props: WorkbenchProps) {
   useInput((input, key) => {
     const name = keyName(input, key);
     if (name === 'ctrl+c') return quit();
-    if (filterDraft !== undefined) {
+    const typed = draft.current;
+    if (typed !== undefined) {
       if (key.return) {
-        setText(filterDraft);
+        setText(typed);
         setFilterDraft(undefined);
       } else if (key.escape) setFilterDraft(undefined);
-      else if (key.backspace || key.delete) setFilterDraft(filterDraft.slice(0, -1));
-      else if (input && !key.ctrl && !key.meta) setFilterDraft(filterDraft + input);
+      else if (key.backspace || key.delete) setFilterDraft(typed.slice(0, -1));
+      else if (input && !key.ctrl && !key.meta) setFilterDraft(typed + input);
       return;
     }
     if (confirm) {

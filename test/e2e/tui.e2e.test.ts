@@ -1,0 +1,73 @@
+// End to end in a real terminal (tmux): the workbench replays a shipped recording, drills into
+// an alert, adds a whitelist entry, and quits with the terminal restored.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { liveGate } from '../helpers/live.js';
+import { VIGIL_BIN } from '../helpers/cli.js';
+
+const tmux = (...args: string[]) => spawnSync('tmux', args, { encoding: 'utf8' });
+const ready = liveGate('terminal (tmux)', () => {
+  const r = spawnSync('tmux', ['-V'], { encoding: 'utf8' });
+  return r.status === 0 ? { ok: true, reason: '' } : { ok: false, reason: 'tmux is not installed' };
+});
+const session = `vigil-e2e-${process.pid}`;
+const recording = fileURLToPath(new URL('../../recordings/demo-kernel-incident.jsonl.gz', import.meta.url));
+
+describe.runIf(ready)('the workbench in a real terminal', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-e2e-'));
+  afterAll(() => {
+    tmux('kill-session', '-t', session);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const screen = () => tmux('capture-pane', '-t', session, '-p').stdout;
+  const until = async (pattern: RegExp, what: string) => {
+    const end = Date.now() + 15_000;
+    while (!pattern.test(screen())) {
+      if (Date.now() > end) throw new Error(`the terminal never showed ${what}:\n${screen()}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return screen();
+  };
+  const press = async (key: string) => {
+    tmux('send-keys', '-t', session, key);
+    await new Promise((r) => setTimeout(r, 250));
+  };
+
+  it('replays, drills down, whitelists a process, and restores the terminal on quit', async () => {
+    const state = join(dir, 'state.json');
+    const command = `printf 'before vigil\\n'; ${process.execPath} ${VIGIL_BIN} --replay ${recording} --state ${state}; echo "vigil exited $?"; sleep 60`;
+    expect(tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '30', command).status).toBe(0);
+    await until(/REPLAY/, 'the replay status');
+    await press('G');
+    await until(/ended 387\/387/, 'the end of the replay');
+    const list = screen();
+    expect(list).toMatch(/12 alerts/);
+    expect(list).toMatch(/Exploit\s+1\/1/);
+
+    // The newest alert is the SUID chmod; the one below it is the miner.
+    await press('j');
+    await press('Enter');
+    await until(/1 Summary\s+2 Process tree/, 'the drill-down');
+    expect(screen()).toMatch(/Container malicious program/);
+    await press('2');
+    await until(/▶\s+\d+\s+root/, 'the offender in the process tree');
+    await press('Escape');
+    await press('w');
+    await until(/whitelist xmrig for image vigil-test\/busybox:1\? \(y\/n\)/, 'the whitelist confirmation');
+    await press('y');
+    await until(/whitelisted xmrig/, 'the whitelist message');
+    await press('q');
+    const after = await until(/vigil exited 0/, 'vigil to exit');
+    // Back on the main screen: what was there before, and none of the workbench.
+    expect(after).toContain('before vigil');
+    expect(after).not.toMatch(/REPLAY|Abnormal system behaviour/);
+    expect(JSON.parse(readFileSync(state, 'utf8')).whitelist).toEqual([
+      expect.objectContaining({ image: 'vigil-test/busybox:1', process: 'xmrig', enabled: true }),
+    ]);
+  }, 60_000);
+});
