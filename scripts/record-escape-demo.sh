@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Captures recordings/demo-kernel-incident.jsonl.gz: vigil recording a real host (dockerd, the
 # kernel audit subsystem, /proc) while an intruder works through a container, beside a benign
-# workload; then writes the alerts it replays to. Needs root, dockerd, auditd and a built vigil.
+# workload, and while its connection to dockerd drops for a moment (vigil reaches dockerd through
+# a proxy the script pauses: a health alert); then writes the alerts it replays to. Needs root,
+# dockerd, auditd and a built vigil.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +15,8 @@ names=(demo-web demo-worker demo-api)
 cleanup() {
   docker rm -f "${names[@]}" >/dev/null 2>&1 || true
   [ -n "${listener:-}" ] && kill "$listener" 2>/dev/null || true
+  [ -n "${proxy:-}" ] && kill "$proxy" 2>/dev/null || true
+  rm -rf "${sockdir:-}"
 }
 trap cleanup EXIT
 cleanup
@@ -22,7 +26,11 @@ port=47001
 (printf 'id\nsleep 3\nexit\n' | timeout 30 busybox nc -l -p "$port" >/dev/null 2>&1) &
 listener=$!
 
-node bin/vigil.js record "$out" --duration 25 &
+sockdir=$(mktemp -d)
+node scripts/docker-proxy.mjs "$sockdir/docker.sock" &
+proxy=$!
+sleep 1
+DOCKER_HOST="unix://$sockdir/docker.sock" node bin/vigil.js record "$out" --duration 28 &
 vigil=$!
 sleep 3
 
@@ -40,6 +48,8 @@ docker exec demo-web sh -c 'cat /host-etc/shadow >/dev/null'
 docker exec demo-web sh -c 'unshare -m true' || true
 docker exec demo-web sh -c 'mkdir -p /tmp/.x && cp /bin/busybox /tmp/.x/xmrig && /tmp/.x/xmrig true' || true
 docker exec demo-web sh -c 'chmod 4755 /bin/busybox' || true
+# vigil loses dockerd for two seconds, then reconnects and resynchronises.
+kill -USR2 "$proxy"; sleep 2; kill -USR2 "$proxy"
 
 wait "$vigil"
 node bin/vigil.js detect --replay "$out" --json > "$alerts"

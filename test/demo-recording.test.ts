@@ -36,13 +36,14 @@ describe('recordings/demo-startup-checks.jsonl', () => {
 });
 
 describe('recordings/demo-kernel-incident.jsonl.gz', () => {
-  it('replays to exactly the alerts captured live: the intrusion in demo-web, nothing from the worker', async () => {
+  it('replays to exactly the alerts captured live: the intrusion in demo-web, nothing from the worker, and the dockerd outage', async () => {
     const result = await runVigil(['detect', '--replay', file('demo-kernel-incident.jsonl.gz'), '--json']);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const alerts = jsonLines<Alert>(result.stdout);
     expect(alerts).toEqual(jsonLines<Alert>(readFileSync(file('demo-kernel-incident.alerts.jsonl'), 'utf8')));
-    expect(new Set(alerts.map((a) => a.container?.name))).toEqual(new Set(['demo-web']));
+    // demo-web's intrusion, plus vigil's own health: its connection to dockerd dropped once.
+    expect(new Set(alerts.map((a) => a.container?.name ?? a.category))).toEqual(new Set(['demo-web', 'vigil']));
     expect(new Set(alerts.map((a) => a.ruleId))).toEqual(
       new Set([
         'system.container_security_options',
@@ -54,6 +55,7 @@ describe('recordings/demo-kernel-incident.jsonl.gz', () => {
         'system.syscall',
         'system.container_malicious_program',
         'system.privilege_escalation',
+        'vigil.source_down',
       ]),
     );
   });

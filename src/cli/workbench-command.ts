@@ -108,6 +108,7 @@ export async function liveWorkbench(options: WorkbenchOptions): Promise<void> {
 
 export async function replayWorkbench(file: string, options: WorkbenchOptions): Promise<void> {
   const { store, status, events, state, persistAcks, exportWith, observe } = await common(options);
+  let skipped = 0;
   const player = new ReplayPlayer({
     file,
     profile: options.profile,
@@ -117,6 +118,8 @@ export async function replayWorkbench(file: string, options: WorkbenchOptions): 
       store.clear();
       events.clear();
     },
+    // Each damaged line is reported once, even when a seek reads it again.
+    onProblem: () => status.setSkipped(++skipped),
   });
   await player.start();
   const whitelist = state ? new WhitelistService(state, (e) => player.session.ingest(e)) : undefined;

@@ -44,12 +44,14 @@ describe.runIf(ready)('the workbench in a real terminal', () => {
     expect(tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '30', command).status).toBe(0);
     await until(/REPLAY/, 'the replay status');
     await press('G');
-    await until(/ended 387\/387/, 'the end of the replay');
+    await until(/ended (\d+)\/\1 /, 'the end of the replay');
     const list = screen();
-    expect(list).toMatch(/12 alerts/);
+    expect(list).toMatch(/13 alerts/);
     expect(list).toMatch(/Exploit\s+1\/1/);
+    expect(list).toMatch(/vigil health\s+1\/1/);
 
-    // The newest alert is the SUID chmod; the one below it is the miner.
+    // Newest first: the SUID chmod, the dockerd outage, then the miner.
+    await press('j');
     await press('j');
     await press('Enter');
     await until(/1 Summary\s+2 Process tree/, 'the drill-down');
