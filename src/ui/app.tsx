@@ -19,7 +19,7 @@ import { AlertList, windowStart } from './views/alert-list.js';
 import { CategoryTree, treeNodes } from './views/category-tree.js';
 import { DetailView, detailLines, tabCount } from './views/detail-view.js';
 import { HelpView } from './views/help-view.js';
-import { StatusLine, type ReplayStatus } from './views/status-line.js';
+import { noSourceHint, StatusLine, type ReplayStatus } from './views/status-line.js';
 import { WhitelistView, whitelistRows, type UndoStep } from './views/whitelist-view.js';
 
 /** What the workbench needs from a replay (the replay player provides it). */
@@ -277,6 +277,8 @@ export function App(props: WorkbenchProps) {
   const header = (() => {
     if (filterDraft !== undefined) return `filter: ${filterDraft}▏  (enter apply, esc cancel)`;
     if (confirm) return `whitelist ${confirm.process} for image ${confirm.image}? (y/n)`;
+    const hint = mode === 'live' ? noSourceHint(statusSnapshot) : undefined;
+    if (hint) return `vigil · ${hint}`;
     const parts = [node.label, minSeverity && `≥ ${minSeverity}`, text && `“${text}”`, `${visible.length} alert${visible.length === 1 ? '' : 's'}`];
     return `vigil · ${parts.filter(Boolean).join(' · ')}${follow ? ' · following' : ''}${snapshot.dropped ? ` · ${snapshot.dropped} oldest not held` : ''}`;
   })();

@@ -249,3 +249,13 @@ describe('--lang zh', () => {
     expect(f).toContain('全部告警');
   });
 });
+
+describe('without any live source', () => {
+  it('opens anyway, with the reasons in the status line and a hint to replay a shipped recording', async () => {
+    const down = (source: string, reason: string): VigilEvent => ({ seq: 0, ts: '2026-11-27T10:00:00.000Z', source: 'vigil', kind: 'source.status', data: { source, state: 'down', reason } });
+    const h = await workbench([down('docker', 'connect ENOENT /var/run/docker.sock'), down('audit', 'not running as root')]);
+    const f = await h.until('try: vigil --replay recordings/demo-kernel-incident.jsonl.gz');
+    expect(f).toContain('docker: connect ENOENT /var/run/docker.sock');
+    expect(f).toMatch(/● docker down\s+● audit down/);
+  });
+});

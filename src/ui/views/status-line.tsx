@@ -48,11 +48,15 @@ export function StatusLine(props: { status: StatusSnapshot; replay: ReplayStatus
   );
 }
 
-/** The reasons sources are not up; with none up at all, a way to see vigil work anyway. */
+/** Why sources are not up, one after the other. */
 function firstDown(sources: { name: string; state: string; reason?: string }[]): string | undefined {
   const down = sources.filter((s) => s.state !== 'up' && s.reason);
-  if (down.length === 0) return undefined;
-  const reasons = down.map((s) => `${s.name}: ${s.reason}`).join(' · ');
-  const noneUp = sources.every((s) => s.state === 'down' && s.name !== 'recorder');
-  return noneUp ? `no live source is available — try: vigil --replay recordings/demo-kernel-incident.jsonl.gz · ${reasons}` : reasons;
+  return down.length ? down.map((s) => `${s.name}: ${s.reason}`).join(' · ') : undefined;
+}
+
+/** With no live source up, a way to see vigil at work anyway. */
+export function noSourceHint(status: StatusSnapshot): string | undefined {
+  const sources = [...status.sources].filter(([name]) => name !== 'recorder');
+  if (sources.length === 0 || sources.some(([, s]) => s.state !== 'down')) return undefined;
+  return 'no live source is available — try: vigil --replay recordings/demo-kernel-incident.jsonl.gz';
 }
