@@ -72,4 +72,19 @@ describe.runIf(ready)('the workbench in a real terminal', () => {
       expect.objectContaining({ image: 'vigil-test/busybox:1', process: 'xmrig', enabled: true }),
     ]);
   }, 60_000);
+
+  it.each([
+    ['Ctrl+C', () => tmux('send-keys', '-t', session, 'C-c')],
+    // Anchored on node's own command line: the shell running it in tmux has the same words.
+    ['SIGTERM', () => spawnSync('pkill', ['-TERM', '-f', `^${process.execPath} ${VIGIL_BIN} --replay`])],
+  ])('restores the terminal when stopped by %s', async (_how, stop) => {
+    tmux('kill-session', '-t', session);
+    const command = `printf 'before vigil\\n'; ${process.execPath} ${VIGIL_BIN} --replay ${recording} --state ${join(dir, 'term.json')}; echo "vigil exited $?"; sleep 60`;
+    expect(tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', command).status).toBe(0);
+    await until(/REPLAY/, 'the workbench at 80×24');
+    stop();
+    const after = await until(/vigil exited 0/, 'vigil to exit');
+    expect(after).toContain('before vigil');
+    expect(after).not.toMatch(/REPLAY|All alerts/);
+  }, 60_000);
 });
