@@ -36,6 +36,10 @@ describe('system.syscall', () => {
     expect(rules([auditSyscall({ containerId: undefined }, { syscall: 'setns' })])).toEqual([]);
     expect(rules([auditSyscall({ exe: '/usr/sbin/runc', comm: 'runc:[2:INIT]', ppid: 1 }, { syscall: 'setns' })])).toEqual([]);
     expect(rules([auditSyscall({ exe: '/usr/bin/containerd-shim-runc-v2', ppid: 1 }, { syscall: 'unshare' })])).toEqual([]);
+    // runc init re-executed from a memfd, as a /proc scan sees it.
+    expect(rules([procSnapshot({ exe: '/memfd:runc_cloned:/proc/self/exe', cmdline: ['runc', 'init'], ppid: 1 })], { ...profile, processWhitelist: { '*': ['sh'] } })).toEqual([]);
+    // …but a container program only calling itself runc is not.
+    expect(rules([init, auditSyscall({ exe: '/tmp/x', cmdline: ['runc', 'init'], ppid: 4200 }, { syscall: 'setns' })])).toEqual(['system.syscall']);
   });
 
   it('does not take a container program named runc for the runtime', () => {

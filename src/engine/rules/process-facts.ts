@@ -51,8 +51,12 @@ export function processEvidence(process: ProcessInfo, ctx: RuleContext) {
  */
 export function compileRuntimeCheck(runtimeProcesses: readonly string[]) {
   const names = new Set(runtimeProcesses);
+  // By executable (runc re-executes itself from a memfd: `/memfd:runc_cloned:…`), or by comm,
+  // which runc's stages set.
   const isRuntimeImage = (p: { exe: string; comm?: string }) =>
-    names.has(basename(p.exe)) || (p.comm !== undefined && (p.comm.startsWith('runc:[') || names.has(p.comm)));
+    names.has(basename(p.exe)) ||
+    p.exe.startsWith('/memfd:runc') ||
+    (p.comm !== undefined && (p.comm.startsWith('runc:[') || names.has(p.comm)));
   return (process: ProcessInfo & { comm?: string }, ctx: RuleContext): boolean => {
     if (!isRuntimeImage(process)) return false;
     const parent = ctx.processes.byPid(process.ppid);

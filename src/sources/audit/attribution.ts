@@ -19,6 +19,7 @@ const MAX_WALK = 16;
 export class Attribution {
   private readonly byPid = new Map<number, string>();
   private readonly parentOf = new Map<number, number>();
+  private readonly started = new Map<number, { startTime: number; exact: boolean }>();
   private readonly shims = new Map<number, string>();
   private readonly boot: number | undefined;
   private readonly ticks: number;
@@ -41,10 +42,16 @@ export class Attribution {
     const fromProc = this.live ? this.fromProc(pid, time) : undefined;
     const containerId = fromProc ? fromProc.containerId : (this.byPid.get(pid) ?? this.fromAncestors(ppid));
     this.remember(this.byPid, pid, containerId);
-    if (fromProc) return fromProc;
-    // Gone: an estimate from the event time, in the same unit, so it orders with exact ones.
+    if (fromProc) {
+      this.remember(this.started, pid, { startTime: fromProc.startTime, exact: true });
+      return fromProc;
+    }
+    // Gone: the start time it was last seen with (its events must name one process), else an
+    // estimate from the event time, in the same unit, so it orders with exact ones.
     const base = this.boot ?? 0;
-    return { startTime: Math.max(0, Math.floor(((time - base) * this.ticks) / 1000)), startTimeExact: false, containerId };
+    const seen = this.started.get(pid) ?? { startTime: Math.max(0, Math.floor(((time - base) * this.ticks) / 1000)), exact: false };
+    this.remember(this.started, pid, seen);
+    return { startTime: seen.startTime, startTimeExact: seen.exact, containerId };
   }
 
   private fromProc(pid: number, time: number): Attributed | undefined {
