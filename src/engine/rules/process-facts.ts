@@ -45,23 +45,29 @@ export function processEvidence(process: ProcessInfo, ctx: RuleContext) {
 
 /**
  * Whether a process is the container runtime setting a container up (runc joining namespaces,
- * mounting the rootfs): runc's stages name themselves `runc:[0:PARENT]`…, and the runtime's
- * binaries are known — but only when the parent is not a container process, so a program a
- * container names `runc` does not pass for the runtime.
+ * mounting the rootfs). runc's stages name themselves `runc:[0:PARENT]`…, re-execute runc from
+ * a memfd (their exe then reads `/memfd:runc…`, or just `/`), and the runtime's binaries are
+ * known — but every ancestor still inside the container must be the runtime too, so a program
+ * a container names `runc` does not pass for it.
  */
 export function compileRuntimeCheck(runtimeProcesses: readonly string[]) {
   const names = new Set(runtimeProcesses);
-  // By executable (runc re-executes itself from a memfd: `/memfd:runc_cloned:…`), or by comm,
-  // which runc's stages set.
   const isRuntimeImage = (p: { exe: string; comm?: string }) =>
     names.has(basename(p.exe)) ||
+    p.exe === '/' ||
     p.exe.startsWith('/memfd:runc') ||
     (p.comm !== undefined && (p.comm.startsWith('runc:[') || names.has(p.comm)));
   return (process: ProcessInfo & { comm?: string }, ctx: RuleContext): boolean => {
     if (!isRuntimeImage(process)) return false;
-    const parent = ctx.processes.byPid(process.ppid);
-    if (!parent || parent.info.startTime > process.startTime) return true;
-    return parent.info.containerId === undefined || isRuntimeImage(parent.info);
+    const self = ctx.processes.of(process);
+    const candidate = self?.parentKey !== undefined ? ctx.processes.get(self.parentKey) : ctx.processes.byPid(process.ppid);
+    let parent = candidate && !candidate.exited && candidate.info.startTime <= process.startTime ? candidate : undefined;
+    for (let depth = 0; parent && depth < 16; depth++) {
+      if (parent.info.containerId === undefined) return true; // reached the host side
+      if (!isRuntimeImage(parent.info)) return false;
+      parent = parent.parentKey !== undefined ? ctx.processes.get(parent.parentKey) : undefined;
+    }
+    return true;
   };
 }
 
