@@ -259,3 +259,42 @@ describe('without any live source', () => {
     expect(f).toMatch(/● docker down\s+● audit down/);
   });
 });
+
+describe('actions wired to the keymap', () => {
+  it('e exports the selected alert, E every visible one, R toggles recording', async () => {
+    const exported: number[] = [];
+    let recording = false;
+    const h = await workbench([web(), sock(1)], {
+      exportAlerts: async (alerts) => {
+        exported.push(alerts.length);
+        return `exported ${alerts.length} to report.md`;
+      },
+      toggleRecording: async () => ((recording = !recording) ? 'recording to recordings/x.jsonl.gz' : 'recording saved'),
+    });
+    await h.press('e');
+    await h.until('exported 1 to report.md');
+    await h.press('E');
+    await h.until('exported 2 to report.md');
+    expect(exported).toEqual([1, 2]);
+    await h.press('R');
+    await h.until('recording to recordings/x.jsonl.gz');
+    await h.press('R');
+    await h.until('recording saved');
+  });
+
+  it('replay keys drive the player; live-only keys do nothing in replay', async () => {
+    const calls: string[] = [];
+    const state = { position: 3, total: 10, speed: 1 as const, paused: false, ended: false };
+    const replay = Object.fromEntries(
+      ['togglePause', 'faster', 'slower', 'step', 'nextAlert', 'previousAlert', 'seekStart', 'seekEnd'].map((m) => [m, () => void calls.push(m)]),
+    ) as unknown as NonNullable<WorkbenchProps['replay']>;
+    replay.subscribe = () => () => {};
+    replay.getState = () => state;
+    let recorded = false;
+    const h = await workbench([web()], { mode: 'replay', replay, toggleRecording: async () => ((recorded = true), '') });
+    expect(h.frame()).toMatch(/REPLAY\s+playing 3\/10 1×/);
+    for (const key of [' ', '+', '-', '.', 'n', 'N', 'g', 'G', 'R']) await h.press(key);
+    expect(calls).toEqual(['togglePause', 'faster', 'slower', 'step', 'nextAlert', 'previousAlert', 'seekStart', 'seekEnd']);
+    expect(recorded).toBe(false);
+  });
+});
