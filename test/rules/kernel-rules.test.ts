@@ -47,6 +47,17 @@ describe('system.syscall', () => {
     expect(rules(events)).toEqual(['system.syscall']);
   });
 
+  it("attributes a container's init, gone before its cgroup was read, by the pid the runtime reported", () => {
+    const started = snapshotEvent(snapshotFixture('plain', { id: CONTAINER, image: 'shop/web:1' }), 'start', 1);
+    const pid = started.kind === 'container.snapshot' ? started.data.container.state.pid : 0;
+    expect(pid).toBeGreaterThan(0);
+    const alerts = run([auditSyscall({ pid, ppid: 1, containerId: undefined }, { syscall: 'finit_module', success: false, exit: -38 })], profile, started);
+    expect(alerts.map((a) => [a.ruleId, a.container?.id])).toEqual([
+      ['system.syscall', CONTAINER],
+      ['exploit.escape_vuln', CONTAINER],
+    ]);
+  });
+
   it('attributes a process that was gone before its cgroup was read to its parent container', () => {
     const events = [init, auditSyscall({ containerId: undefined, ppid: 4200 }, { syscall: 'ptrace' })];
     expect(run(events)[0]).toMatchObject({ ruleId: 'system.syscall', container: { id: CONTAINER } });

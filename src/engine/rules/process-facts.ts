@@ -22,9 +22,12 @@ export function alertProcess(p: ProcessInfo): AlertProcess {
   return { pid: p.pid, ppid: p.ppid, exe: p.exe, cmdline: p.cmdline, uid: p.uid, euid: p.euid };
 }
 
-/** The container a process runs in: as the source saw it, or inherited in the process table. */
+/**
+ * The container a process runs in: as the source saw it, inherited in the process table, or,
+ * for a container's init gone before its cgroup was read, the container started with its pid.
+ */
 export function containerIdOf(process: ProcessInfo, ctx: RuleContext): string | undefined {
-  return process.containerId ?? ctx.processes.of(process)?.info.containerId;
+  return process.containerId ?? ctx.processes.of(process)?.info.containerId ?? ctx.containers.withInitPid(process.pid);
 }
 
 /** The process and its ancestors up to the container's init (or the host), nearest first. */

@@ -9,6 +9,8 @@ export interface ContainerEntry {
 
 export class ContainerTable {
   private readonly byId = new Map<string, ContainerEntry>();
+  /** Host pid of each running container's init process -> container id. */
+  private readonly byInitPid = new Map<number, string>();
   private readonly removedOrder: string[] = [];
 
   constructor(private readonly removedCap = 1024) {}
@@ -17,6 +19,7 @@ export class ContainerTable {
     if (event.source !== 'docker') return;
     if (event.kind === 'container.snapshot') {
       const { container } = event.data;
+      this.trackInit(container);
       const entry = this.byId.get(container.id);
       if (entry) {
         entry.snapshot = container;
@@ -38,6 +41,16 @@ export class ContainerTable {
 
   get(id: string): ContainerEntry | undefined {
     return this.byId.get(id);
+  }
+
+  /** The container whose init process has this host pid (the runtime reports it on start). */
+  withInitPid(pid: number): string | undefined {
+    return this.byInitPid.get(pid);
+  }
+
+  private trackInit(c: ContainerSnapshot): void {
+    for (const [pid, id] of this.byInitPid) if (id === c.id && pid !== c.state.pid) this.byInitPid.delete(pid);
+    if (c.state.running && c.state.pid > 0) this.byInitPid.set(c.state.pid, c.id);
   }
 
   /** Containers not yet destroyed. */
