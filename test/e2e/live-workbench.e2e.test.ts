@@ -1,6 +1,5 @@
 // End to end on the live host in a real terminal (tmux): the workbench sees a container being
 // created, records with R to recordings/, follows a terminal resize, and the recording replays.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,12 +7,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Alert } from '../../src/engine/alert.js';
 import { jsonLines, runVigil, VIGIL_BIN } from '../helpers/cli.js';
 import { docker, dockerAvailable, ensureTestImage, liveGate, removeContainers, TEST_IMAGE } from '../helpers/live.js';
+import { terminal, tmux, tmuxAvailable } from '../helpers/tmux.js';
 
-const tmux = (...args: string[]) => spawnSync('tmux', args, { encoding: 'utf8' });
-const ready = liveGate('live workbench (tmux, docker)', () => {
-  if (spawnSync('tmux', ['-V']).status !== 0) return { ok: false, reason: 'tmux is not installed' };
-  return dockerAvailable();
-});
+const ready = liveGate('live workbench (tmux, docker)', () => (tmuxAvailable().ok ? dockerAvailable() : tmuxAvailable()));
 const session = `vigil-live-e2e-${process.pid}`;
 const name = `vigil-e2e-${process.pid}-priv`;
 
@@ -24,19 +20,7 @@ describe.runIf(ready)('the live workbench in a real terminal', () => {
     removeContainers(name);
     rmSync(dir, { recursive: true, force: true });
   });
-  const screen = () => tmux('capture-pane', '-t', session, '-p').stdout;
-  const until = async (pattern: RegExp, what: string) => {
-    const end = Date.now() + 20_000;
-    while (!pattern.test(screen())) {
-      if (Date.now() > end) throw new Error(`the terminal never showed ${what}:\n${screen()}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    return screen();
-  };
-  const press = async (key: string) => {
-    tmux('send-keys', '-t', session, key);
-    await new Promise((r) => setTimeout(r, 300));
-  };
+  const { screen, until, press } = terminal(session);
 
   it('shows a new container finding, records with R, and follows a resize', async () => {
     ensureTestImage();

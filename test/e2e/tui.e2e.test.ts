@@ -7,13 +7,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { liveGate } from '../helpers/live.js';
+import { terminal, tmux, tmuxAvailable } from '../helpers/tmux.js';
 import { VIGIL_BIN } from '../helpers/cli.js';
 
-const tmux = (...args: string[]) => spawnSync('tmux', args, { encoding: 'utf8' });
-const ready = liveGate('terminal (tmux)', () => {
-  const r = spawnSync('tmux', ['-V'], { encoding: 'utf8' });
-  return r.status === 0 ? { ok: true, reason: '' } : { ok: false, reason: 'tmux is not installed' };
-});
+const ready = liveGate('terminal (tmux)', tmuxAvailable);
 const session = `vigil-e2e-${process.pid}`;
 const recording = fileURLToPath(new URL('../../recordings/demo-kernel-incident.jsonl.gz', import.meta.url));
 
@@ -24,19 +21,7 @@ describe.runIf(ready)('the workbench in a real terminal', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const screen = () => tmux('capture-pane', '-t', session, '-p').stdout;
-  const until = async (pattern: RegExp, what: string) => {
-    const end = Date.now() + 15_000;
-    while (!pattern.test(screen())) {
-      if (Date.now() > end) throw new Error(`the terminal never showed ${what}:\n${screen()}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    return screen();
-  };
-  const press = async (key: string) => {
-    tmux('send-keys', '-t', session, key);
-    await new Promise((r) => setTimeout(r, 250));
-  };
+  const { screen, until, press } = terminal(session);
 
   it('replays, drills down, whitelists a process, and restores the terminal on quit', async () => {
     const state = join(dir, 'state.json');
