@@ -13,17 +13,28 @@ import { catalogue } from '../../src/engine/rules/index.js';
 import { loadProfile } from '../../src/profile/load.js';
 import { alertContext, type AlertContext } from '../../src/ui/model/alert-context.js';
 import { EventWindow } from '../../src/ui/model/event-window.js';
-import { EventsTab, eventLines } from '../../src/ui/views/detail/events.js';
-import { KubernetesTab } from '../../src/ui/views/detail/kubernetes.js';
-import { Lines } from '../../src/ui/views/detail/lines.js';
-import { MountsTab } from '../../src/ui/views/detail/mounts.js';
+import { eventLines } from '../../src/ui/views/detail/events.js';
+import { kubernetesLines } from '../../src/ui/views/detail/kubernetes.js';
+import { Lines, type Viewport } from '../../src/ui/views/detail/lines.js';
+import { mountLines } from '../../src/ui/views/detail/mounts.js';
 import { nextSteps } from '../../src/ui/views/detail/next-steps.js';
-import { OptionsTab } from '../../src/ui/views/detail/options.js';
-import { ProcessTreeTab } from '../../src/ui/views/detail/process-tree.js';
-import { SummaryTab } from '../../src/ui/views/detail/summary.js';
+import { optionLines } from '../../src/ui/views/detail/options.js';
+import { processTreeLines, type BootClock } from '../../src/ui/views/detail/process-tree.js';
+import { summaryLines } from '../../src/ui/views/detail/summary.js';
 import { detailTabs, TabBar } from '../../src/ui/views/detail/tabs.js';
 import { runEngine, snapshotEvent, snapshotFixture } from '../helpers/engine.js';
 import { CONTAINER, procSnapshot, tcp } from '../helpers/kernel-events.js';
+
+// Each tab as the detail view shows it: the tab's lines through <Lines>.
+type TabProps = { context: AlertContext } & Viewport;
+const SummaryTab = ({ context, ...view }: TabProps) => <Lines lines={summaryLines(context, { width: view.width })} {...view} />;
+const ProcessTreeTab = ({ context, clock, ...view }: TabProps & { clock?: BootClock }) => (
+  <Lines lines={processTreeLines(context, clock ? { clock } : {})} {...view} />
+);
+const MountsTab = ({ context, profile, ...view }: TabProps & { profile: Profile }) => <Lines lines={mountLines(context, { profile })} {...view} />;
+const OptionsTab = ({ context, profile, ...view }: TabProps & { profile: Profile }) => <Lines lines={optionLines(context, { profile })} {...view} />;
+const EventsTab = ({ context, ...view }: TabProps) => <Lines lines={eventLines(context)} {...view} />;
+const KubernetesTab = ({ context, ...view }: TabProps) => <Lines lines={kubernetesLines(context)} {...view} />;
 
 const HOSTILE = 'x\x1b]0;pwned\x07\x1b[2J\u202eevil';
 const SGR = /\x1b\[[0-9;]*m/g;

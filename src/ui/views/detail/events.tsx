@@ -1,8 +1,7 @@
 // Events tab: the raw source events behind the alert, as pretty JSON, and the ones the event
 // window no longer holds. JSON escapes C0 controls in strings; <Lines> escapes the rest (C1, bidi).
-import { useMemo } from 'react';
 import type { AlertContext } from '../../model/alert-context.js';
-import { Lines, type Line, type Viewport } from './lines.js';
+import type { Line } from './lines.js';
 
 export function eventLines(context: AlertContext): Line[] {
   const lines: Line[] = context.missingEvents.map((seq) => ({ text: `event #${seq} is no longer in memory`, color: 'yellow' }));
@@ -12,9 +11,4 @@ export function eventLines(context: AlertContext): Line[] {
     lines.push(...JSON.stringify(event.data, null, 2).split('\n').map((text) => ({ text })));
   }
   return lines.length > 0 ? lines : [{ text: 'this alert names no source events', dim: true }];
-}
-
-export function EventsTab({ context, width, height, scroll }: { context: AlertContext } & Viewport) {
-  const lines = useMemo(() => eventLines(context), [context]);
-  return <Lines lines={lines} width={width} height={height} scroll={scroll} />;
 }

@@ -1,12 +1,11 @@
 // Options tab: the container's isolation settings, with what weakens it highlighted the way the
 // security-options and namespace rules judge it.
-import { useMemo } from 'react';
 import type { ContainerSnapshot, NamespaceKind } from '../../../engine/events.js';
 import { namespaceKinds, type Profile } from '../../../engine/profile.js';
 import { normaliseCapability } from '../../../engine/rules/container-security-options.js';
 import type { AlertContext } from '../../model/alert-context.js';
 import { commandLine, noContainerReason } from './format.js';
-import { Lines, type Line, type Viewport } from './lines.js';
+import type { Line } from './lines.js';
 
 type Style = Omit<Line, 'text'>;
 const danger: Style = { color: 'red', bold: true };
@@ -122,9 +121,4 @@ export function optionLines(context: AlertContext, { profile }: { profile: Profi
     { text: `Labels (${labels.length})`, bold: true },
     ...labels.map(([key, value]) => ({ text: `  ${key}=${value}` })),
   ];
-}
-
-export function OptionsTab({ context, profile, width, height, scroll }: { context: AlertContext; profile: Profile } & Viewport) {
-  const lines = useMemo(() => optionLines(context, { profile }), [context, profile]);
-  return <Lines lines={lines} width={width} height={height} scroll={scroll} />;
 }

@@ -1,9 +1,8 @@
 // Summary tab: what fired, on what, the evidence, and what the operator should check next.
-import { useMemo } from 'react';
 import { terminalSafe } from '../../../text/terminal-safe.js';
 import type { AlertContext } from '../../model/alert-context.js';
 import { containerLabel, processCommand, severityColor, userLabel } from './format.js';
-import { Lines, type Line, type Viewport } from './lines.js';
+import type { Line } from './lines.js';
 import { nextSteps } from './next-steps.js';
 
 /**
@@ -86,9 +85,4 @@ export function summaryLines(context: AlertContext, { width }: { width: number }
     lines.push(...(step.run ?? []).map((command) => ({ text: `    $ ${command}`, color: 'cyan' })));
   }
   return lines;
-}
-
-export function SummaryTab({ context, width, height, scroll }: { context: AlertContext } & Viewport) {
-  const lines = useMemo(() => summaryLines(context, { width }), [context, width]);
-  return <Lines lines={lines} width={width} height={height} scroll={scroll} />;
 }

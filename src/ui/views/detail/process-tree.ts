@@ -1,9 +1,8 @@
 // Process tree tab: the offender's ancestry, the offender, its children, as `ps --forest` lays
 // them out: fixed columns first, then the tree and the command.
-import { useMemo } from 'react';
 import type { AlertContext, ProcessNode } from '../../model/alert-context.js';
 import { processCommand, userLabel } from './format.js';
-import { Lines, type Line, type Viewport } from './lines.js';
+import type { Line } from './lines.js';
 
 /** What turns a start time (clock ticks after boot) into a date; only a live host knows it. */
 export interface BootClock {
@@ -60,9 +59,4 @@ export function processTreeLines(context: AlertContext, { clock }: { clock?: Boo
     lines.push(node.offender ? { text, color: 'red', bold: true } : { text, dim: node.exited });
   });
   return lines;
-}
-
-export function ProcessTreeTab({ context, clock, width, height, scroll }: { context: AlertContext; clock?: BootClock } & Viewport) {
-  const lines = useMemo(() => processTreeLines(context, { clock }), [context, clock]);
-  return <Lines lines={lines} width={width} height={height} scroll={scroll} />;
 }

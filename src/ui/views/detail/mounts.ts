@@ -1,11 +1,10 @@
 // Mounts tab: the container's mount map and devices, the dangerous mounts marked with the
 // reason the mount rule would give.
-import { useMemo } from 'react';
 import type { Profile } from '../../../engine/profile.js';
 import { compileMountClassifier } from '../../../engine/rules/container-mounts.js';
 import type { AlertContext } from '../../model/alert-context.js';
 import { noContainerReason } from './format.js';
-import { Lines, type Line, type Viewport } from './lines.js';
+import type { Line } from './lines.js';
 
 export function mountLines(context: AlertContext, { profile }: { profile: Profile }): Line[] {
   if (!context.container) return [{ text: noContainerReason(context), dim: true }];
@@ -27,9 +26,4 @@ export function mountLines(context: AlertContext, { profile }: { profile: Profil
     for (const d of devices) lines.push({ text: `  ${d.host} → ${d.container}  ${d.permissions}`, color: 'yellow' });
   }
   return lines;
-}
-
-export function MountsTab({ context, profile, width, height, scroll }: { context: AlertContext; profile: Profile } & Viewport) {
-  const lines = useMemo(() => mountLines(context, { profile }), [context, profile]);
-  return <Lines lines={lines} width={width} height={height} scroll={scroll} />;
 }

@@ -1,8 +1,7 @@
 // Kubernetes tab: the API request behind a cluster alert, and its request object when the
 // source event carries one (a Kubernetes audit event's `requestObject`).
-import { useMemo } from 'react';
 import type { AlertContext } from '../../model/alert-context.js';
-import { Lines, type Line, type Viewport } from './lines.js';
+import type { Line } from './lines.js';
 
 function requestObjects(context: AlertContext): unknown[] {
   return context.events.map((e) => (e.data as Record<string, unknown>).requestObject).filter((o) => o !== undefined);
@@ -26,9 +25,4 @@ export function kubernetesLines(context: AlertContext): Line[] {
     lines.push(...JSON.stringify(object, null, 2).split('\n').map((text) => ({ text })));
   }
   return lines;
-}
-
-export function KubernetesTab({ context, width, height, scroll }: { context: AlertContext } & Viewport) {
-  const lines = useMemo(() => kubernetesLines(context), [context]);
-  return <Lines lines={lines} width={width} height={height} scroll={scroll} />;
 }
