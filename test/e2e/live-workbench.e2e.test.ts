@@ -20,7 +20,7 @@ describe.runIf(ready)('the live workbench in a real terminal', () => {
     removeContainers(name);
     rmSync(dir, { recursive: true, force: true });
   });
-  const { screen, until, press } = terminal(session);
+  const { until, press } = terminal(session);
 
   it('shows a new container finding, records with R, and follows a resize', async () => {
     ensureTestImage();

@@ -44,7 +44,6 @@ describe.runIf(live)('kernel-level detection, live', () => {
       timeout: 60_000,
     });
   const of = (name: string) => alerts.filter((a) => a.container?.name === prefix + name);
-  const rulesOf = (name: string) => [...new Set(of(name).map((a) => a.ruleId))].sort();
 
   beforeAll(async () => {
     ensureTestImage();
