@@ -3,9 +3,9 @@
 // container's mount map; audit's watches on those host files catch the inode whatever the path.
 import { compilePathGlobs } from '../match.js';
 import { defineRule } from '../rule.js';
-import { absolutePath, hostPathOf } from '../state/mounts.js';
+import { hostPathOf } from '../state/mounts.js';
 import { alertProcess, basename, compileRuntimeCheck, containerIdOf, processEvidence } from './process-facts.js';
-import { outcome } from './syscall-facts.js';
+import { namedPaths, outcome } from './syscall-facts.js';
 
 /** The key of vigil's audit watches on host key files (profiles/audit.rules). */
 export const HOST_FILE_WATCH_KEY = 'vigil_hostfile';
@@ -26,9 +26,7 @@ export default defineRule({
       const containerId = containerIdOf(d.process, ctx);
       if (containerId === undefined || isRuntime(d.process, ctx)) return [];
       const container = ctx.containers.get(containerId)?.snapshot;
-      for (const path of d.paths) {
-        if (path.name === '' || path.nametype === 'PARENT') continue;
-        const inContainer = absolutePath(d.cwd, path.name);
+      for (const inContainer of namedPaths(d)) {
         const resolved = container && hostPathOf(container, inContainer);
         const hostPath = resolved?.hostPath;
         const matched = hostPath !== undefined ? keyFile(hostPath) : undefined;

@@ -1,10 +1,9 @@
 // exploit.escape_vuln: a container process behaves like a known container-escape exploit.
 // Each technique is recognised from the audited syscall and the paths it names.
-import type { AuditPath, VigilEvent } from '../events.js';
+import type { VigilEvent } from '../events.js';
 import { defineRule } from '../rule.js';
-import { absolutePath } from '../state/mounts.js';
 import { alertProcess, basename, compileRuntimeCheck, containerIdOf, processEvidence } from './process-facts.js';
-import { openSyscalls, opensForWrite, outcome } from './syscall-facts.js';
+import { namedPaths, openSyscalls, opensForWrite, outcome } from './syscall-facts.js';
 
 type SyscallData = Extract<VigilEvent, { kind: 'syscall' }>['data'];
 
@@ -18,10 +17,6 @@ const procExe = /^\/proc\/(self|thread-self|\d+)(\/task\/\d+)?\/exe$/;
 const procMem = /^\/proc\/(self|thread-self|\d+)(\/task\/\d+)?\/mem$/;
 const releaseAgent = /\/release_agent$/;
 const corePattern = /^\/proc\/sys\/kernel\/core_pattern$/;
-
-function namedPaths(d: SyscallData): string[] {
-  return d.paths.filter((p: AuditPath) => p.name !== '' && p.nametype !== 'PARENT').map((p) => absolutePath(d.cwd, p.name));
-}
 
 /** The exploit technique a syscall matches, if any. */
 function techniqueOf(d: SyscallData): Technique | undefined {

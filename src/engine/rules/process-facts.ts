@@ -32,7 +32,8 @@ export function containerIdOf(process: ProcessInfo, ctx: RuleContext): string | 
 
 /** The process and its ancestors up to the container's init (or the host), nearest first. */
 export function processEvidence(process: ProcessInfo, ctx: RuleContext) {
-  const chain = ctx.processes.of(process) ? ctx.processes.ancestry(`${process.pid}:${process.startTime}`).slice(1) : [];
+  const entry = ctx.processes.of(process);
+  const chain = entry ? ctx.processes.ancestry(entry.key).slice(1) : [];
   return {
     process: { ...alertProcess(process), startTime: process.startTime },
     ancestry: chain.map(({ info }) => ({

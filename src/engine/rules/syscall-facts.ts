@@ -1,4 +1,12 @@
-// Reading audited syscalls: results in words, and the arguments the kernel logs as hex.
+// Reading audited syscalls: results in words, the files they named, and the arguments the
+// kernel logs as hex.
+import type { AuditPath } from '../events.js';
+import { absolutePath } from '../state/mounts.js';
+
+/** The files an audited call named (not their parent directories), made absolute. */
+export function namedPaths(d: { paths: readonly AuditPath[]; cwd: string }): string[] {
+  return d.paths.filter((p) => p.name !== '' && p.nametype !== 'PARENT').map((p) => absolutePath(d.cwd, p.name));
+}
 
 const errnoNames: Record<number, string> = {
   1: 'EPERM',

@@ -42,7 +42,7 @@ export function processTreeOf(alert: Alert, engine: Engine): ProcessNode[] {
   const pid = alert.process?.pid;
   if (pid === undefined) return [];
   const startTime = (alert.evidence.process as { startTime?: number } | undefined)?.startTime;
-  const offender = startTime !== undefined ? engine.processes.get(`${pid}:${startTime}`) : engine.processes.byPid(pid);
+  const offender = startTime !== undefined ? engine.processes.of({ pid, startTime }) : engine.processes.byPid(pid);
   if (!offender) return [];
   const chain = engine.processes.ancestry(offender.key).reverse();
   // Up to the container's init: ancestors outside the container (the shim, runc) stay, once.
