@@ -25,7 +25,8 @@ describe.runIf(ready)('the workbench in a real terminal', () => {
 
   it('replays, drills down, whitelists a process, and restores the terminal on quit', async () => {
     const state = join(dir, 'state.json');
-    const command = `printf 'before vigil\\n'; ${process.execPath} ${VIGIL_BIN} --replay ${recording} --state ${state}; echo "vigil exited $?"; sleep 60`;
+    // CI=true as on a CI runner: the workbench must still draw every frame on a terminal.
+    const command = `printf 'before vigil\\n'; CI=true ${process.execPath} ${VIGIL_BIN} --replay ${recording} --state ${state}; echo "vigil exited $?"; sleep 60`;
     expect(tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '30', command).status).toBe(0);
     await until(/REPLAY/, 'the replay status');
     await press('G');
@@ -64,7 +65,8 @@ describe.runIf(ready)('the workbench in a real terminal', () => {
     ['SIGTERM', () => spawnSync('pkill', ['-TERM', '-f', `^${process.execPath} ${VIGIL_BIN} --replay`])],
   ])('restores the terminal when stopped by %s', async (_how, stop) => {
     tmux('kill-session', '-t', session);
-    const command = `printf 'before vigil\\n'; ${process.execPath} ${VIGIL_BIN} --replay ${recording} --state ${join(dir, 'term.json')}; echo "vigil exited $?"; sleep 60`;
+    // CI=true as on a CI runner: the workbench must still draw every frame on a terminal.
+    const command = `printf 'before vigil\\n'; CI=true ${process.execPath} ${VIGIL_BIN} --replay ${recording} --state ${join(dir, 'term.json')}; echo "vigil exited $?"; sleep 60`;
     expect(tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', command).status).toBe(0);
     await until(/REPLAY/, 'the workbench at 80×24');
     stop();
