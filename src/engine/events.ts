@@ -122,6 +122,16 @@ const auditCommon = {
   paths: z.array(auditPathSchema),
 };
 
+/** What happened to a file inside a container; `present` is what a scan found at container start. */
+export const fileActions = ['present', 'created', 'modified', 'renamed', 'deleted', 'attributes'] as const;
+export type FileAction = (typeof fileActions)[number];
+
+/** A file's metadata as stat reported it: mode in octal (e.g. "100644"), owner ids. */
+const fileStatSchema = z.object({ mode: z.string(), uid: nonNegInt, gid: nonNegInt });
+
+export const authServices = ['ssh', 'web', 'mysql', 'postgresql', 'redis', 'mongodb'] as const;
+export type AuthService = (typeof authServices)[number];
+
 export const sourceStates = ['up', 'down', 'degraded'] as const;
 export type SourceState = (typeof sourceStates)[number];
 
@@ -157,6 +167,63 @@ export const eventDataSchemas = {
     }),
     /** The kernel's audit counters; `lostSince` is what was lost since the previous status. */
     status: z.object({ enabled: z.number().int(), lost: nonNegInt, lostSince: nonNegInt, backlog: nonNegInt }),
+  },
+  files: {
+    /**
+     * A file inside a container, by its in-container path. Facts the rules need travel here, so
+     * replay works: the hash (files up to the size limit), the byte entropy of its head, and for
+     * scannable types (web files, scripts, small text) the content, or for binaries their
+     * printable strings.
+     */
+    'file.change': z.object({
+      containerId: z.string().min(1),
+      path: z.string(),
+      action: z.enum(fileActions),
+      /** For `renamed`: the path it had before. */
+      previousPath: z.string().optional(),
+      size: nonNegInt,
+      /** Absent for `deleted`. */
+      stat: fileStatSchema.optional(),
+      /** For `attributes`: mode and owner before the change. */
+      previousStat: fileStatSchema.optional(),
+      sha256: z.string().optional(),
+      /** Shannon entropy of the first bytes, in bits per byte (0–8). */
+      entropy: z.number().min(0).max(8).optional(),
+      content: z.string().optional(),
+      /** Printable runs of a binary file (one per line), when it has no `content`. */
+      strings: z.string().optional(),
+      /** Whether `content` or `strings` stopped at the limit. */
+      truncated: z.boolean().optional(),
+    }),
+    /**
+     * A container's account files at start and after each change to one of them. The shadow
+     * password field is reduced at the source to what the rules need: "" (none), "*"/"!" forms
+     * (locked) or "<hash>", so no hash reaches a recording. `imagePasswd` is the image's own
+     * /etc/passwd (its layers without the container's writes); null when there is none.
+     */
+    accounts: z.object({
+      containerId: z.string().min(1),
+      reason: z.enum(['startup', 'change']),
+      passwd: z.string(),
+      shadow: z.string().nullable(),
+      group: z.string().nullable(),
+      imagePasswd: z.string().nullable(),
+    }),
+  },
+  logs: {
+    /** One authentication outcome parsed from a log line (host file or container log). */
+    auth: z.object({
+      service: z.enum(authServices),
+      outcome: z.enum(['success', 'failure']),
+      sourceIp: z.string(),
+      user: z.string(),
+      /** The container whose log it is; absent for host log files. */
+      containerId: z.string().optional(),
+      /** The host log file, or "container" for a container's stdout/stderr. */
+      origin: z.string(),
+      /** The log line, cut at 2 KiB. */
+      line: z.string(),
+    }),
   },
   vigil: {
     /** A source changed state: the status line and the health rule read these. */

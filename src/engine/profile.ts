@@ -1,11 +1,14 @@
 // Policy is data: the profile schema (keys of SPEC §6 plus the lists the catalogue needs).
 // Strict objects, so a misspelt key is an error rather than a silently ignored setting.
 import { z } from 'zod';
+import { authServices } from './events.js';
+import type { Signature } from './signatures.js';
 
 const stringList = z.array(z.string());
+const positiveInt = z.number().int().positive();
 
 /** A regular expression source; invalid ones are rejected when the profile loads. */
-const regex = z.string().refine(
+export const regex = z.string().refine(
   (source) => {
     try {
       new RegExp(source);
@@ -56,6 +59,8 @@ export const profileSchema = z.strictObject({
     processNames: stringList,
     /** Regular expressions over the joined command line of known malicious behaviour. */
     argvPatterns: z.array(regex),
+    /** Signature files (profiles/signatures.yaml format), relative to the profile naming them. */
+    signatureFiles: stringList,
   }),
   syscalls: z.strictObject({
     /** Syscalls a container process should never need. */
@@ -75,6 +80,56 @@ export const profileSchema = z.strictObject({
   auditLogFile: z.string(),
   /** The container runtime's own programs: their namespace and mount set-up is not the container's. */
   runtimeProcesses: stringList,
+  files: z.strictObject({
+    /** In-container directories whose files are web content: scanned at start and watched. */
+    webDirectories: stringList,
+    /** More in-container directories to watch, beyond the writable layer and the web directories. */
+    watch: stringList,
+    /** File name extensions whose content travels in file events (besides web and account files). */
+    scanExtensions: stringList,
+    /** Files up to this size carry their content (scannable types) or strings (binaries). */
+    contentLimitBytes: positiveInt,
+    /** Files up to this size are hashed. */
+    hashLimitBytes: positiveInt,
+    /** Quiet time before a changing file is read, so a burst of writes is one event. */
+    debounceMs: z.number().int().nonnegative(),
+    /** Files read per second, per host; the rest are counted as skipped. */
+    maxFilesPerSecond: positiveInt,
+  }),
+  webshell: z.strictObject({
+    /** Extensions of server-side script files (php, jsp, aspx, …) in web directories. */
+    extensions: stringList,
+  }),
+  ransomware: z.strictObject({
+    /** Renames to unknown extensions, or high-entropy rewrites, in one container within the window. */
+    burst: z.strictObject({ count: positiveInt, windowSeconds: positiveInt }),
+    /** Bits per byte above which a rewritten file counts as encrypted. */
+    minEntropy: z.number().min(0).max(8),
+    /** Extensions that are ordinary: renaming to one of them is not a sign. */
+    knownExtensions: stringList,
+    /** Basename globs of ransom notes. */
+    noteNames: stringList,
+    /** Bait files vigil plants in each container (it writes only when enabled). */
+    bait: z.strictObject({ enabled: z.boolean(), paths: stringList }),
+  }),
+  accounts: z.strictObject({
+    /** Shells that do not allow a login: accounts with them are not login-capable. */
+    noLoginShells: stringList,
+  }),
+  logs: z.strictObject({
+    /** Follow each running container's stdout/stderr through the Docker API. */
+    containers: z.boolean(),
+    /** Host log files and the service whose authentication lines they hold. */
+    files: z.array(z.strictObject({ path: z.string(), service: z.enum(authServices) })),
+    /** Path globs of web login endpoints: a 403 there, or a redirect after a POST, is a login outcome. */
+    webLoginPaths: stringList,
+  }),
+  bruteForce: z.strictObject({
+    /** Failures from one source to one service within the window that make an attempt. */
+    threshold: positiveInt,
+    windowSeconds: positiveInt,
+  }),
 });
 
-export type Profile = z.infer<typeof profileSchema>;
+/** The profile as loaded: the file's settings, and the signatures of its signature files. */
+export type Profile = z.infer<typeof profileSchema> & { signatures: readonly Signature[] };

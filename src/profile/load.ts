@@ -1,11 +1,13 @@
 // Loads the shipped default profile and merges an operator's profile over it.
 // Every problem is reported as `<file>:<line>: <what>` so it can be fixed without guessing.
 import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getSystemErrorMap } from 'node:util';
 import { LineCounter, isMap, isNode, isSeq, isScalar, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
 import { profileSchema, type Profile } from '../engine/profile.js';
+import { signatureFileSchema, type Signature } from '../engine/signatures.js';
 
 // Two levels up from both src/profile/load.ts and dist/profile/load.js is the package root.
 const defaultProfileFile = fileURLToPath(new URL('../../profiles/default.yaml', import.meta.url));
@@ -47,23 +49,36 @@ const userProfileSchema = deepPartial(profileSchema);
  */
 export async function loadProfile(userPath?: string): Promise<Profile> {
   const base = await readProfile(defaultProfileFile);
-  let merged: unknown = base.value;
+  let merged: unknown = resolveSignatureFiles(base);
   if (userPath !== undefined) {
     const user = await readProfile(userPath);
     // Validated on its own first, so line numbers refer to the user's file.
     check(userProfileSchema, user);
-    merged = merge(base.value, user.value);
+    merged = merge(merged, resolveSignatureFiles(user));
   }
   // A user profile valid on its own cannot break the merge, so any problem left is in the default.
-  return check(profileSchema, { ...base, value: merged as Record<string, unknown> });
+  const settings = check(profileSchema, { ...base, value: merged as Record<string, unknown> });
+  const signatures: Signature[] = [];
+  for (const file of settings.malware.signatureFiles) {
+    signatures.push(...check(signatureFileSchema, await readProfile(file, 'signature file')).signatures);
+  }
+  return { ...settings, signatures };
 }
 
-async function readProfile(file: string): Promise<Source> {
+/** The profile's value with its signature files made absolute, relative to the profile itself. */
+function resolveSignatureFiles(source: Source): Record<string, unknown> {
+  const malware = source.value.malware;
+  if (!isMapping(malware) || !Array.isArray(malware.signatureFiles)) return source.value;
+  const files = malware.signatureFiles.map((f) => (typeof f === 'string' ? resolve(dirname(source.file), f) : f));
+  return { ...source.value, malware: { ...malware, signatureFiles: files } };
+}
+
+async function readProfile(file: string, what = 'profile'): Promise<Source> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new ProfileError([`cannot read profile ${file}: ${describeSystemError(err)}`]);
+    throw new ProfileError([`cannot read ${what} ${file}: ${describeSystemError(err)}`]);
   }
   const lines = new LineCounter();
   // Plain messages: the file and line are added here, prettyErrors would add a code excerpt.
@@ -84,7 +99,7 @@ async function readProfile(file: string): Promise<Source> {
   if (value === null) return { file, doc, lines, value: {} };
   if (!isMapping(value)) {
     const line = doc.contents ? lineAt(lines, doc.contents.range[0]) : 1;
-    throw new ProfileError([`${file}:${line}: a profile must be a mapping of settings, got ${kindOf(value)}`]);
+    throw new ProfileError([`${file}:${line}: a ${what} must be a mapping of settings, got ${kindOf(value)}`]);
   }
   return { file, doc, lines, value };
 }
@@ -121,13 +136,13 @@ function check<T>(schema: z.ZodType<T>, source: Source): T {
   // reportInput puts the offending value in each issue, for "got <kind>".
   const result = schema.safeParse(source.value, { reportInput: true });
   if (result.success) return result.data;
-  const problems = result.error.issues.flatMap((issue) => describeIssue(issue, source));
+  const problems = result.error.issues.flatMap((issue) => describeIssue(issue, source, schema));
   // Zod reports in schema order; the file's order is easier to work through.
   problems.sort((a, b) => a.line - b.line);
   throw new ProfileError(problems.map((p) => `${source.file}:${p.line}: ${p.text}`));
 }
 
-function describeIssue(issue: z.core.$ZodIssue, source: Source): Array<{ line: number; text: string }> {
+function describeIssue(issue: z.core.$ZodIssue, source: Source, root: z.ZodType): Array<{ line: number; text: string }> {
   const at = (path: Path, text: string) => ({ line: lineOf(source, path), text });
   const name = formatPath(issue.path);
   switch (issue.code) {
@@ -136,7 +151,7 @@ function describeIssue(issue: z.core.$ZodIssue, source: Source): Array<{ line: n
     case 'invalid_type':
       // Only the default profile can lack a key: the user profile's keys are all optional.
       if (issue.input === undefined) return [at(issue.path, `'${name}' is missing`)];
-      return [at(issue.path, `'${name}' must be ${expectedAt(issue.path, issue.expected)}, got ${kindOf(issue.input)}`)];
+      return [at(issue.path, `'${name}' must be ${expectedAt(root, issue.path, issue.expected)}, got ${kindOf(issue.input)}`)];
     case 'invalid_value':
       return [at(issue.path, `'${name}' must be one of ${issue.values.join(', ')}, got ${show(issue.input)}`)];
     default:
@@ -161,13 +176,15 @@ const nouns: Record<string, [one: string, many: string]> = {
 };
 
 // Looks the schema up rather than trusting `expected` alone, to say "a list of strings".
-function expectedAt(path: Path, expected: string): string {
-  let schema: z.ZodType | undefined = profileSchema;
+function expectedAt(root: z.ZodType, path: Path, expected: string): string {
+  let schema: z.ZodType | undefined = root;
   for (const seg of path) {
     if (schema instanceof z.ZodObject) schema = (schema.shape as Record<PropertyKey, z.ZodType>)[seg];
     else if (schema instanceof z.ZodRecord) schema = schema.valueType as z.ZodType;
     else if (schema instanceof z.ZodArray) schema = schema.element as z.ZodType;
     else schema = undefined;
+    // A user profile's keys are all optional.
+    if (schema instanceof z.ZodOptional) schema = schema.unwrap() as z.ZodType;
   }
   if (schema instanceof z.ZodArray) {
     return `a list of ${nouns[(schema.element as z.ZodType).def.type]?.[1] ?? 'items'}`;

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AuditAssembler, execveArgv, type AuditEvent } from '../../src/sources/audit/assemble.js';
-import { LogTailer, MAX_LINE_BYTES, type TailerOptions } from '../../src/sources/audit/tail.js';
+import { LogTailer, MAX_LINE_BYTES, type TailerOptions } from '../../src/sources/tail.js';
 
 const POLL_MS = 5;
 

@@ -7,7 +7,7 @@ import { isoNow, type Emit, type Source } from '../source.js';
 import { AuditAssembler } from './assemble.js';
 import { Attribution } from './attribution.js';
 import { ensureAuditRules, readAuditStatus } from './rules-loader.js';
-import { LogTailer } from './tail.js';
+import { LogTailer } from '../tail.js';
 import { AuditConverter } from './to-events.js';
 
 export const AUDIT_RULES_FILE = fileURLToPath(new URL('../../../profiles/audit.rules', import.meta.url));
