@@ -48,6 +48,12 @@ describe('vigil --help and rules', () => {
       'system.reverse_shell',
       'system.container_abnormal_process',
       'system.container_malicious_program',
+      'malware.unclassified',
+      'malware.webshell',
+      'malware.ransomware',
+      'system.sensitive_file',
+      'user.illegal_account',
+      'user.brute_force',
       'vigil.source_down',
       'vigil.enforcement',
       'vigil.audit_lost',
@@ -56,6 +62,7 @@ describe('vigil --help and rules', () => {
     const human = await runVigil(['rules']);
     expect(human.stdout).toContain('system.container_mounts');
     expect(human.stdout).toContain('容器挂载目录');
+    expect(rules.find((r) => r.id === 'user.brute_force')).toMatchObject({ category: 'user', title: 'Brute force', titleZh: '暴力破解' });
   });
 });
 

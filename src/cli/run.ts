@@ -80,7 +80,7 @@ export async function runLive(options: LiveOptions): Promise<void> {
   let session: Session | undefined;
   const recorder = await openRecorder(options.recordPath, (err) => session?.ingest(recorderDown(err)));
   const store = await openStore(options.statePath ?? defaultStatePath(), stderr);
-  const sources = await liveSources(options.keepEnvValues);
+  const sources = await liveSources(options.keepEnvValues, options.profile);
   session = new Session({
     profile: options.profile,
     onAlert: options.onAlert,
@@ -98,25 +98,40 @@ export function recorderDown(err: Error): UnsequencedEvent {
 }
 
 /** This host's live sources, started in order: containers first, so processes find theirs. */
-export async function liveSources(keepEnvValues: boolean) {
+export async function liveSources(keepEnvValues: boolean, profile: Profile) {
   // Loaded only for live runs: dockerode is most of vigil's start-up time, and a replay must
   // never reach Docker anyway.
-  const { DockerSource } = await import('../sources/docker/source.js');
-  const docker = new DockerSource({ keepEnvValues });
+  const [{ default: Docker }, { DockerSource }, { FilesSource }, { LogsSource }] = await Promise.all([
+    import('dockerode'),
+    import('../sources/docker/source.js'),
+    import('../sources/files/source.js'),
+    import('../sources/logs/source.js'),
+  ]);
+  const client = new Docker();
+  const docker = new DockerSource({ keepEnvValues, client });
   let audit: AuditSource | undefined;
   const proc = new ProcSource();
+  const files = new FilesSource(profile);
+  const logs = new LogsSource(profile, client);
   return {
     respond: (request: ResponseRequest) => void docker.stopContainer(request.containerId),
     async start(session: Session, store: StateStore | undefined): Promise<void> {
       if (store) new WhitelistService(store, session.ingest).publish();
-      docker.start(session.ingest);
+      files.start(session.ingest);
+      logs.start(session.ingest);
+      // The files and logs sources follow containers as the docker source sees them.
+      docker.start((event) => {
+        session.ingest(event);
+        files.observe(event);
+        logs.observe(event);
+      });
       await docker.ready();
       audit = new AuditSource({ logFile: session.engine.profile.auditLogFile });
       audit.start(session.ingest);
       proc.start(session.ingest);
     },
     async stop(): Promise<void> {
-      await Promise.all([docker.stop(), audit?.stop(), proc.stop()]);
+      await Promise.all([docker.stop(), audit?.stop(), proc.stop(), files.stop(), logs.stop()]);
     },
   };
 }

@@ -55,7 +55,7 @@ export async function liveWorkbench(options: WorkbenchOptions): Promise<void> {
   const { store, status, events, state, persistAcks, exportWith, observe } = await common(options);
   let session: Session | undefined;
   const initial = await openRecorder(options.recordPath, (err) => session?.ingest(recorderDown(err)));
-  const sources = await liveSources(options.keepEnvValues);
+  const sources = await liveSources(options.keepEnvValues, options.profile);
   const live = new Session({
     profile: options.profile,
     onAlert: (a) => store.add(a),

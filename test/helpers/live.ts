@@ -1,9 +1,9 @@
 // Live tests run against the real dockerd. Without it they skip with a clear message, unless
 // VIGIL_REQUIRE_LIVE=1 (CI), where a missing component is a failure, not a skip.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync, mkdirSync, copyFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync, mkdirSync, copyFileSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 export const requireLive = process.env.VIGIL_REQUIRE_LIVE === '1';
 export const TEST_IMAGE = 'vigil-test/busybox:1';
@@ -30,19 +30,34 @@ export function docker(...args: string[]): string {
 
 /** Builds the busybox-static test image when it is missing (no registry is reachable). */
 export function ensureTestImage(): void {
-  if (spawnSync('docker', ['image', 'inspect', TEST_IMAGE], { stdio: 'ignore' }).status === 0) return;
+  ensureImage(TEST_IMAGE, {}, ['sh', 'sleep', 'cat', 'ls', 'echo', 'id', 'nc', 'ps']);
+}
+
+/**
+ * Builds (once) a busybox-static image with the given applets linked (default: all of them) and
+ * the given files, e.g. an image with its own account files and web content. Returns the tag.
+ */
+export function ensureImage(tag: string, files: Record<string, string>, applets?: string[]): string {
+  if (spawnSync('docker', ['image', 'inspect', tag], { stdio: 'ignore' }).status === 0) return tag;
   const busybox = ['/usr/bin/busybox', '/bin/busybox'].find((p) => existsSync(p));
   if (!busybox) throw new Error('busybox-static is not installed (apt-get install busybox-static)');
   const root = mkdtempSync(join(tmpdir(), 'vigil-image-'));
   try {
     mkdirSync(join(root, 'bin'));
     copyFileSync(busybox, join(root, 'bin', 'busybox'));
-    for (const applet of ['sh', 'sleep', 'cat', 'ls', 'echo', 'id', 'nc', 'ps']) symlinkSync('busybox', join(root, 'bin', applet));
-    const imp = spawnSync('docker', ['import', '-c', 'ENV PATH=/bin', '-', TEST_IMAGE], { input: execFileSync('tar', ['-C', root, '-c', '.']) });
+    const linked = applets ?? execFileSync(busybox, ['--list'], { encoding: 'utf8' }).split('\n').filter((a) => a && a !== 'busybox');
+    for (const applet of linked) symlinkSync('busybox', join(root, 'bin', applet));
+    for (const [path, content] of Object.entries(files)) {
+      mkdirSync(join(root, dirname(path)), { recursive: true });
+      writeFileSync(join(root, path), content);
+    }
+    const tar = execFileSync('tar', ['-C', root, '-c', '.'], { maxBuffer: 64 * 1024 * 1024 });
+    const imp = spawnSync('docker', ['import', '-c', 'ENV PATH=/bin', '-', tag], { input: tar });
     if (imp.status !== 0) throw new Error(`docker import failed: ${imp.stderr}`);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
+  return tag;
 }
 
 /** Removes every container whose name starts with the prefix. */

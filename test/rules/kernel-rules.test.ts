@@ -127,6 +127,8 @@ describe('system.high_risk_command', () => {
     [['sh', '-c', 'echo "* * * * * sh /tmp/x" > /tmp/c; crontab /tmp/c'], 'crontab-tampering'],
     [['/usr/sbin/iptables', '--flush'], 'firewall-flush'],
     [['sh', '-c', 'echo ssh-rsa AAAA >> /root/.ssh/authorized_keys'], 'ssh-key-planting'],
+    [['sh', '-c', ': > /var/log/auth.log'], 'log-wiping'],
+    [['sh', '-c', '>/var/log/wtmp'], 'log-wiping'],
   ])('fires on %j as %s', (cmdline, name) => {
     const alerts = run([auditExec({ exe: `/usr/bin/${cmdline[0]}`, cmdline })]).filter((a) => a.ruleId === 'system.high_risk_command');
     expect(alerts.map((a) => a.evidence.pattern)).toContain(name);
@@ -141,6 +143,8 @@ describe('system.high_risk_command', () => {
     [['sh', '-c', 'cat /etc/passwd /etc/group > /dev/null']],
     [['grep', 'nsenter', '/var/log/syslog']],
     [['crontab', '-l']],
+    [['sh', '-c', 'echo "request 1" >> /var/log/app/app.log']],
+    [['sh', '-c', 'nginx -t 2>/var/log/nginx/check.err']],
   ])('stays quiet on %j', (cmdline) => {
     expect(run([auditExec({ exe: `/usr/bin/${cmdline[0]}`, cmdline })])).toEqual([]);
   });

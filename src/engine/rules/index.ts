@@ -12,6 +12,12 @@ import maliciousProgram from './malicious-program.js';
 import privilegeEscalation from './privilege-escalation.js';
 import reverseShell from './reverse-shell.js';
 import systemSyscall from './system-syscall.js';
+import bruteForce from './brute-force.js';
+import illegalAccount from './illegal-account.js';
+import ransomware from './ransomware.js';
+import sensitiveFile from './sensitive-file.js';
+import unclassifiedMalware from './unclassified-malware.js';
+import webshell from './webshell.js';
 import { auditLost, enforcement, sourceDown } from './vigil-health.js';
 
 export const catalogue: readonly AnyRule[] = [
@@ -27,6 +33,12 @@ export const catalogue: readonly AnyRule[] = [
   reverseShell,
   abnormalProcess,
   maliciousProgram,
+  unclassifiedMalware,
+  webshell,
+  ransomware,
+  sensitiveFile,
+  illegalAccount,
+  bruteForce,
   sourceDown,
   enforcement,
   auditLost,

@@ -168,6 +168,52 @@ const rules: Record<string, (s: Subject) => Step[]> = {
     { say: 'Will it come back? Check the restart policy, cron in the container, and the parent in the Process tree tab.', run: [`docker inspect ${s.c} -f '{{.HostConfig.RestartPolicy.Name}}'`] },
     { say: 'How did it get in? Files it dropped:', run: [`docker diff ${s.c}`] },
   ],
+  'malware.unclassified': (s) => {
+    const path = text(field(s.alert.evidence, 'path'));
+    const inContainer = path ? shellQuote(path) : '<path>';
+    return [
+      { say: 'Keep a copy and its hash for threat intelligence before removing it.', run: [`docker cp ${s.c}:${inContainer} /root/vigil-sample`, 'sha256sum /root/vigil-sample'] },
+      { say: 'Is it running? Look for processes started from it or talking to a mining pool.', run: [`docker top ${s.c}`] },
+      { say: 'How did it get in? Everything the container changed:', run: [`docker diff ${s.c}`] },
+    ];
+  },
+  'malware.webshell': (s) => {
+    const path = text(field(s.alert.evidence, 'path'));
+    return [
+      { say: 'Keep the file, then find the requests that reached it in the web server\'s access log.', run: [`docker cp ${s.c}:${path ? shellQuote(path) : '<path>'} /root/vigil-webshell`, `docker logs ${s.c} 2>&1 | grep -F ${shellQuote(path?.split('/').pop() ?? '<name>')} | tail -50`] },
+      { say: 'How was it written? An upload form, a vulnerable plugin, or a compromised deploy: other new files in the web root:', run: [`docker diff ${s.c}`] },
+      { say: 'Commands it ran show as processes whose parent is the web server (system rules, Process tree tab).' },
+      { say: 'Redeploy the container from a clean image rather than deleting the one file.' },
+    ];
+  },
+  'malware.ransomware': (s) => [
+    { say: 'Stop it spreading: pause the container now (keeps memory for key recovery), then check its volumes.', run: [`docker pause ${s.c}`, `docker inspect ${s.c} -f '{{json .Mounts}}'`] },
+    { say: 'Which files were hit? The evidence lists samples; docker diff all of them.', run: [`docker diff ${s.c} | head -100`] },
+    { say: 'Find the process writing them: the container\'s processes right now.', run: [`docker top ${s.c}`] },
+    { say: 'Restore from backups taken before the first change; do not pay or run any decryptor from the note.' },
+  ],
+  'system.sensitive_file': (s) => {
+    const path = text(field(s.alert.evidence, 'path'));
+    return [
+      { say: 'Compare the file with the image\'s version.', run: [`docker diff ${s.c}`, ...(path ? [`docker exec ${s.c} ls -l ${shellQuote(path)}`] : [])] },
+      { say: 'Who changed it? Processes running in the container, and any exec into it (docker events):', run: [`docker top ${s.c}`, `docker events --since 1h --filter container=${s.c} --until 0s`] },
+      { say: 'If the change is a legitimate deploy, narrow protectedFiles for this image in the profile.' },
+    ];
+  },
+  'user.illegal_account': (s) => [
+    { say: 'Read the account files as they are now.', run: [`docker exec ${s.c} cat /etc/passwd`, `docker exec ${s.c} cat /etc/group`] },
+    { say: 'A new or uid-0 account is persistence: look for SSH keys and cron entries planted with it.', run: [`docker exec ${s.c} sh -c 'ls -la /root/.ssh /home/*/.ssh; cat /etc/crontab'`] },
+    { say: 'Which process changed them? The container\'s other alerts (high-risk commands: useradd, echo >> /etc/passwd).' },
+  ],
+  'user.brute_force': (s) => {
+    const ip = text(field(s.alert.evidence, 'sourceIp'));
+    const success = field(s.alert.evidence, 'outcome') === 'success';
+    return [
+      ...(success ? [{ say: 'The login succeeded: treat the account as compromised. Disable it and end its sessions, then rotate its password and keys.' }] : []),
+      { say: ip ? `Block ${ip} at the firewall while you investigate, and search other hosts' logs for it.` : 'Block the source address while you investigate.', ...(ip && { run: [`grep -rF ${shellQuote(ip)} /var/log/ | tail -50`] }) },
+      { say: 'Require keys (SSH) or rate limiting and lockout (web, databases) on this service.' },
+    ];
+  },
   'vigil.source_down': (s) => {
     const source = text(field(s.alert.evidence, 'source'));
     const checks: Record<string, string[]> = {
