@@ -60,3 +60,30 @@ describe('recordings/demo-kernel-incident.jsonl.gz', () => {
     );
   });
 });
+
+describe('recordings/demo-web-intrusion.jsonl.gz', () => {
+  it('replays to exactly the alerts captured live: the intrusion into demo-shop and the brute-forced host site, nothing from the blog', async () => {
+    const result = await runVigil(['detect', '--replay', file('demo-web-intrusion.jsonl.gz'), '--profile', file('demo-web.profile.yaml'), '--json']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const alerts = jsonLines<Alert>(result.stdout);
+    expect(alerts).toEqual(jsonLines<Alert>(readFileSync(file('demo-web-intrusion.alerts.jsonl'), 'utf8')));
+    const found = new Set(alerts.map((a) => `${a.container?.name ?? 'host'} ${a.ruleId} ${String(a.evidence.sign ?? a.evidence.finding ?? a.evidence.outcome ?? '')}`.trim()));
+    expect(found).toEqual(
+      new Set([
+        'host user.brute_force attempt',
+        'host user.brute_force success',
+        'demo-shop malware.webshell',
+        'demo-shop malware.unclassified',
+        'demo-shop system.sensitive_file',
+        'demo-shop system.high_risk_command',
+        'demo-shop user.illegal_account cloned-root',
+        'demo-shop user.illegal_account passwd-shadow-mismatch',
+        'demo-shop user.illegal_account new-login-account',
+        'demo-shop malware.ransomware ransom-note',
+        'demo-shop malware.ransomware rename-burst',
+        'demo-shop malware.ransomware high-entropy-rewrites',
+      ]),
+    );
+  });
+});

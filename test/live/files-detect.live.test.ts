@@ -88,6 +88,8 @@ describe.runIf(live)('files source, live', () => {
     sh('benign', 'mkdir -p /usr/lib/pkg && for i in $(seq 1 40); do echo "module $i" > /usr/lib/pkg/m$i.py.dpkg-new && mv /usr/lib/pkg/m$i.py.dpkg-new /usr/lib/pkg/m$i.py; done');
     sh('benign', 'mkdir -p /var/log/app && for n in 1 2 3; do echo "request $n" >> /var/log/app/app.log; mv /var/log/app/app.log /var/log/app/app.log.$n; gzip /var/log/app/app.log.$n; done');
     sh('benign', 'head -c 65536 /dev/urandom > /tmp/session.bin && rm /tmp/session.bin');
+    // The intruder cleans up after itself: the deletion is seen too.
+    sh('web', 'rm /var/www/html/upload.php');
 
     const result = await vigil.done;
     expect(result.code).toBe(0);
@@ -112,8 +114,15 @@ describe.runIf(live)('files source, live', () => {
       ['/app/config/app.yaml', 'modified'],
       ['/app/config/db.yaml', 'attributes'],
     ]);
+    const recorded = gunzipSync(readFileSync(recording)).toString();
+    const changes = recorded
+      .split('\n')
+      .filter((l) => l.includes('"kind":"file.change"'))
+      .map((l) => (JSON.parse(l) as { data: { path: string; action: string } }).data);
+    expect(changes).toContainEqual(expect.objectContaining({ path: '/var/www/html/upload.php', action: 'deleted' }));
+    expect(changes).toContainEqual(expect.objectContaining({ path: '/data/report-1.txt.lockbit', action: 'renamed' }));
     // No password hash of any container reaches the recording.
-    expect(gunzipSync(readFileSync(recording)).toString()).not.toContain('$6$vigilsalt');
+    expect(recorded).not.toContain('$6$vigilsalt');
     const replayed = await runVigil(['detect', '--replay', recording, '--json', '--profile', join(dir, 'profile.yaml')]);
     expect(jsonLines<Alert>(replayed.stdout)).toEqual(alerts);
   }, 90_000);

@@ -362,3 +362,25 @@ describe('tab bar', () => {
     expect(raw[0]).not.toMatch(/\x1b\[7m(\x1b\[[0-9;]*m)* 1 Summary /);
   });
 });
+
+describe('file-based alerts in the drill-down', () => {
+  it('shows a webshell with its signs and first moves, its hostile file name inert', () => {
+    const container = snapshotFixture('hardened', { id: 'f00d', name: 'shop', image: 'shop:1' });
+    const path = `/var/www/html/${HOSTILE}.php`;
+    const change: VigilEvent = {
+      seq: 2,
+      ts: '2026-11-27T10:00:01.000Z',
+      source: 'files',
+      kind: 'file.change',
+      data: { containerId: 'f00d', path, action: 'created', size: 40, stat: { mode: '100644', uid: 33, gid: 33 }, content: "<?php system($_GET['c']); ?>\n" },
+    };
+    const context = contextFor([snapshotEvent(container, 'start', 1), change], 'malware.webshell');
+    const { raw, text } = frame(<SummaryTab context={context} {...view} />);
+    const shown = text.join('\n');
+    expect(shown).toContain('CRITICAL  malware.webshell  ATT&CK T1505.003');
+    expect(shown).toMatch(/signs:\n\s+- \{sign: "command-of-request-input", line: 1, excerpt: ".*system\(\$_GET\['c'\]\)/);
+    expect(shown).toContain('docker cp f00d:');
+    // The escape sequences and the bidi override in the name are shown, not obeyed.
+    expect(raw.join('\n').replace(SGR, '')).not.toMatch(/\x1b|\u202e|\x07/);
+  });
+});

@@ -237,9 +237,12 @@ export class FilesSource implements Source {
       }
     }
     // A rename is a deletion and a creation of the same file: the same inode (within the layer),
-    // or, for an image file copied up under its new name, the same size in the same directory.
+    // or, for an image file copied up under its new name, the same size in the same directory,
+    // or the old name with an extension added (rewritten, then renamed: ransomware's way).
+    const renamedFrom = (d: (typeof deleted)[number], c: (typeof created)[number]) =>
+      d.was?.ino === c.stats.ino || (dirname(d.path) === dirname(c.path) && (d.was?.size === c.stats.size || c.path.startsWith(`${d.path}.`)));
     for (const c of created) {
-      const i = deleted.findIndex((d) => d.was?.ino === c.stats.ino || (dirname(d.path) === dirname(c.path) && d.was?.size === c.stats.size));
+      const i = deleted.findIndex((d) => renamedFrom(d, c));
       if (i >= 0) {
         changes.push({ ...c, action: 'renamed', previousPath: deleted[i]!.path });
         deleted.splice(i, 1);
