@@ -1,6 +1,7 @@
 // The logs source: authentication outcomes from the host log files the profile names (followed
 // through rotation) and from each running container's stdout/stderr (through the Docker API,
 // read-only). Only lines that are an authentication outcome become events.
+import { existsSync } from 'node:fs';
 import type Docker from 'dockerode';
 import type { AuthService, UnsequencedEvent } from '../../engine/events.js';
 import type { Profile } from '../../engine/profile.js';
@@ -51,7 +52,10 @@ export class LogsSource implements Source {
       tailer.start();
       this.tailers.push(tailer);
     }
-    this.status('up');
+    // Absent files are waited for; saying which are there tells the operator what is covered.
+    const present = this.profile.logs.files.filter((f) => existsSync(f.path)).map((f) => f.path);
+    const absent = this.profile.logs.files.length - present.length;
+    this.status('up', `following ${present.length > 0 ? present.join(', ') : 'no host log file yet'}${absent > 0 ? ` (${absent} absent, waited for)` : ''}`);
   }
 
   async stop(): Promise<void> {
