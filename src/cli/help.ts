@@ -3,7 +3,8 @@ export const helpText = `vigil — incident-response workbench for container hos
 
 Usage:
   vigil [--profile FILE] [--record FILE] [--lang en|zh]
-      The workbench on this host's live sources (Docker, kernel audit, /proc): alerts by
+      The workbench on this host's live sources (Docker, kernel audit, /proc, container
+      files, authentication logs, Kubernetes audit log and pod watch): alerts by
       category, drill-down (Enter), whitelists (w, W), acknowledgements (a), export (e),
       recording (R); ? lists every key. Not on a terminal, it prints alert lines instead.
   vigil --replay FILE [--profile FILE] [--lang en|zh]
@@ -16,6 +17,8 @@ Usage:
         --replay FILE                 a vigil recording (.jsonl, or .jsonl.gz)
         --audit-log FILE              a Linux audit log as auditd writes it (offline:
                                       containers are recognised from the log's process tree)
+        --k8s-audit FILE              a Kubernetes audit log: audit.k8s.io/v1 Event objects,
+                                      one per line (or an EventList document)
   vigil record FILE [--duration SECONDS] [--profile FILE]
       Record every event the live sources see to FILE (gzip when it ends in .gz).
   vigil rules [--json]

@@ -4,7 +4,7 @@ import { vigilVersion } from '../runtime/version.js';
 import { helpText } from './help.js';
 import { alertPrinter } from './output.js';
 import { rulesCommand } from './rules-command.js';
-import { runAuditLog, runLive, runReplay } from './run.js';
+import { runAuditLog, runK8sAuditLog, runLive, runReplay } from './run.js';
 import { EXIT_USAGE, parseCommandArgs, parseSeconds, UsageError } from './usage.js';
 
 const common = {
@@ -85,9 +85,10 @@ async function detect(args: string[]): Promise<number> {
     duration: { type: 'string' },
     replay: { type: 'string' },
     'audit-log': { type: 'string' },
+    'k8s-audit': { type: 'string' },
     json: { type: 'boolean' },
   });
-  const offline = [values.replay !== undefined && '--replay', values['audit-log'] !== undefined && '--audit-log'].filter(Boolean);
+  const offline = [values.replay !== undefined && '--replay', values['audit-log'] !== undefined && '--audit-log', values['k8s-audit'] !== undefined && '--k8s-audit'].filter(Boolean);
   if (offline.length + (values.live ? 1 : 0) > 1) throw new UsageError(`${[values.live && '--live', ...offline].filter(Boolean).join(' and ')} cannot be combined (see vigil --help)`);
   const durationSeconds = parseSeconds(values.duration, '--duration');
   if (durationSeconds !== undefined && offline.length > 0) throw new UsageError('--duration applies to --live only');
@@ -95,6 +96,7 @@ async function detect(args: string[]): Promise<number> {
   const base = { profile, onAlert: alertPrinter(values.json === true), ...(values.record !== undefined && { recordPath: values.record }) };
   if (values.replay !== undefined) await runReplay(values.replay, base);
   else if (values['audit-log'] !== undefined) await runAuditLog(values['audit-log'], base);
+  else if (values['k8s-audit'] !== undefined) await runK8sAuditLog(values['k8s-audit'], base);
   else await runLive({ ...base, ...liveOptions(values), ...(durationSeconds !== undefined && { durationSeconds }) });
   return 0;
 }

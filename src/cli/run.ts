@@ -12,6 +12,7 @@ import { Session } from '../runtime/session.js';
 import { vigilVersion } from '../runtime/version.js';
 import { WhitelistService } from '../runtime/whitelist.js';
 import { readAuditLog } from '../sources/audit/offline.js';
+import { readK8sAuditLog } from '../sources/k8s/audit-offline.js';
 import { AuditSource } from '../sources/audit/source.js';
 import { ProcSource } from '../sources/proc/source.js';
 import { isoNow } from '../sources/source.js';
@@ -101,11 +102,13 @@ export function recorderDown(err: Error): UnsequencedEvent {
 export async function liveSources(keepEnvValues: boolean, profile: Profile) {
   // Loaded only for live runs: dockerode is most of vigil's start-up time, and a replay must
   // never reach Docker anyway.
-  const [{ default: Docker }, { DockerSource }, { FilesSource }, { LogsSource }] = await Promise.all([
+  const [{ default: Docker }, { DockerSource }, { FilesSource }, { LogsSource }, { K8sAuditSource }, { K8sWatchSource }] = await Promise.all([
     import('dockerode'),
     import('../sources/docker/source.js'),
     import('../sources/files/source.js'),
     import('../sources/logs/source.js'),
+    import('../sources/k8s/audit-source.js'),
+    import('../sources/k8s/watch.js'),
   ]);
   const client = new Docker();
   const docker = new DockerSource({ keepEnvValues, client });
@@ -113,12 +116,14 @@ export async function liveSources(keepEnvValues: boolean, profile: Profile) {
   const proc = new ProcSource();
   const files = new FilesSource(profile);
   const logs = new LogsSource(profile, client);
+  const cluster = [new K8sAuditSource(profile.kubernetes), new K8sWatchSource()];
   return {
     respond: (request: ResponseRequest) => void docker.stopContainer(request.containerId),
     async start(session: Session, store: StateStore | undefined): Promise<void> {
       if (store) new WhitelistService(store, session.ingest).publish();
       files.start(session.ingest);
       logs.start(session.ingest);
+      for (const source of cluster) source.start(session.ingest);
       // The files and logs sources follow containers as the docker source sees them.
       docker.start((event) => {
         session.ingest(event);
@@ -131,7 +136,7 @@ export async function liveSources(keepEnvValues: boolean, profile: Profile) {
       proc.start(session.ingest);
     },
     async stop(): Promise<void> {
-      await Promise.all([docker.stop(), audit?.stop(), proc.stop(), files.stop(), logs.stop()]);
+      await Promise.all([docker.stop(), audit?.stop(), proc.stop(), files.stop(), logs.stop(), ...cluster.map((s) => s.stop())]);
     },
   };
 }
@@ -148,18 +153,37 @@ export async function openStore(path: string, stderr: NodeJS.WritableStream): Pr
 }
 
 /** `--audit-log FILE`: a saved Linux audit log through the engine. */
-export async function runAuditLog(file: string, options: RunOptions): Promise<void> {
-  const recorder = await openRecorder(options.recordPath, (err) => (options.stderr ?? process.stderr).write(`vigil: recording failed: ${err.message}\n`));
+export function runAuditLog(file: string, options: RunOptions): Promise<void> {
+  return runOfflineLog(file, options, async (ingest) => {
+    const { malformed } = await readAuditLog(file, ingest);
+    return malformed > 0 ? `${malformed} malformed audit record${malformed === 1 ? '' : 's'} skipped` : undefined;
+  });
+}
+
+/** `--k8s-audit FILE`: a saved Kubernetes audit log (audit.k8s.io/v1 events) through the engine. */
+export function runK8sAuditLog(file: string, options: RunOptions): Promise<void> {
+  return runOfflineLog(file, options, async (ingest) => {
+    const { rejected, reasons } = await readK8sAuditLog(file, ingest);
+    if (rejected === 0) return undefined;
+    const why = [...reasons].map(([reason, n]) => `${n} ${reason}`).join('; ');
+    return `${rejected} line${rejected === 1 ? '' : 's'} skipped (${why})`;
+  });
+}
+
+/** A saved log read into a session; `read` returns what to report about skipped input. */
+async function runOfflineLog(file: string, options: RunOptions, read: (ingest: Session['ingest']) => Promise<string | undefined>): Promise<void> {
+  const stderr = options.stderr ?? process.stderr;
+  const recorder = await openRecorder(options.recordPath, (err) => stderr.write(`vigil: recording failed: ${err.message}\n`));
   const session = new Session({ profile: options.profile, onAlert: options.onAlert, ...(recorder && { recorder }) });
-  let stats;
+  let skipped;
   try {
-    stats = await readAuditLog(file, session.ingest);
+    skipped = await read(session.ingest);
   } catch (err) {
     throw new UsageError(err instanceof Error ? err.message : String(err));
   } finally {
     await recorder?.close();
   }
-  if (stats.malformed > 0) (options.stderr ?? process.stderr).write(`vigil: ${file}: ${stats.malformed} malformed audit record${stats.malformed === 1 ? '' : 's'} skipped\n`);
+  if (skipped) stderr.write(`vigil: ${file}: ${skipped}\n`);
 }
 
 /** Resolves after the duration, or on SIGINT/SIGTERM, whichever comes first. */

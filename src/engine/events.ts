@@ -132,7 +132,43 @@ const fileStatSchema = z.object({ mode: z.string(), uid: nonNegInt, gid: nonNegI
 export const authServices = ['ssh', 'web', 'mysql', 'postgresql', 'redis', 'mongodb'] as const;
 export type AuthService = (typeof authServices)[number];
 
-export const sourceStates = ['up', 'down', 'degraded'] as const;
+/** A container of a pod, as far as the cluster rules read it. */
+const podContainerSchema = z.object({
+  name: z.string(),
+  image: z.string(),
+  privileged: z.boolean(),
+  allowPrivilegeEscalation: z.boolean().optional(),
+  runAsUser: z.number().int().optional(),
+  capAdd: z.array(z.string()),
+  capDrop: z.array(z.string()),
+  volumeMounts: z.array(z.object({ name: z.string(), mountPath: z.string(), readOnly: z.boolean() })),
+});
+
+/** A pod, normalised from the API's object (a watch, or an audit event's request object). */
+export const podSchema = z.object({
+  namespace: z.string(),
+  name: z.string(),
+  uid: z.string(),
+  nodeName: z.string(),
+  serviceAccountName: z.string(),
+  annotations: z.record(z.string(), z.string()),
+  ownerReferences: z.array(z.object({ kind: z.string(), name: z.string() })),
+  hostNetwork: z.boolean(),
+  hostPID: z.boolean(),
+  hostIPC: z.boolean(),
+  containers: z.array(podContainerSchema),
+  initContainers: z.array(podContainerSchema),
+  ephemeralContainers: z.array(podContainerSchema),
+  volumes: z.array(z.object({ name: z.string(), hostPath: z.string().optional() })),
+  phase: z.string(),
+});
+export type Pod = z.infer<typeof podSchema>;
+export type PodContainer = z.infer<typeof podContainerSchema>;
+
+const k8sUserSchema = z.object({ username: z.string(), uid: z.string().optional(), groups: z.array(z.string()).optional() });
+
+/** `off`: the source does not apply to this host (no Kubernetes here): shown, never alerted. */
+export const sourceStates = ['up', 'down', 'degraded', 'off'] as const;
 export type SourceState = (typeof sourceStates)[number];
 
 /** Data schemas by source, then by kind. Adding a kind here adds it to the union and the reader. */
@@ -223,6 +259,42 @@ export const eventDataSchemas = {
       origin: z.string(),
       /** The log line, cut at 2 KiB. */
       line: z.string(),
+    }),
+  },
+  k8s: {
+    /**
+     * One API request from the Kubernetes audit log (audit.k8s.io/v1 Event), once whatever
+     * stages the log holds: the first that carries the outcome (ResponseStarted for long-running
+     * requests, else ResponseComplete or Panic), or RequestReceived when the log ends before it.
+     */
+    audit: z.object({
+      auditID: z.string().min(1),
+      stage: z.string(),
+      level: z.string(),
+      verb: z.string(),
+      requestURI: z.string(),
+      user: k8sUserSchema,
+      impersonatedUser: k8sUserSchema.optional(),
+      sourceIPs: z.array(z.string()),
+      userAgent: z.string(),
+      objectRef: z
+        .object({
+          resource: z.string(),
+          subresource: z.string().optional(),
+          namespace: z.string().optional(),
+          name: z.string().optional(),
+          apiGroup: z.string().optional(),
+          apiVersion: z.string().optional(),
+        })
+        .optional(),
+      responseStatus: z.object({ code: z.number().int(), reason: z.string().optional(), message: z.string().optional() }).optional(),
+      requestObject: z.unknown().optional(),
+      requestReceivedTimestamp: z.string(),
+    }),
+    /** A pod as the API server lists and watches it. */
+    'pod.snapshot': z.object({
+      reason: z.enum(['startup', 'added', 'modified', 'deleted']),
+      pod: podSchema,
     }),
   },
   vigil: {

@@ -124,6 +124,27 @@ export const profileSchema = z.strictObject({
     /** Path globs of web login endpoints: a 403 there, or a redirect after a POST, is a login outcome. */
     webLoginPaths: stringList,
   }),
+  kubernetes: z.strictObject({
+    /** The kube-apiserver audit log to follow; empty: the first of `discoverAuditLogs` that exists. */
+    auditLogFile: z.string(),
+    /** Where kube-apiserver audit logs usually are (kubeadm, k3s, RKE2, …). */
+    discoverAuditLogs: stringList,
+    /** Identities that administer the cluster: their enumeration is not a finding. */
+    adminUsers: stringList,
+    adminGroups: stringList,
+    /** Username globs of the cluster's own components (controllers, scheduler): never findings. */
+    trustedUsers: stringList,
+    /** `namespace/name` globs of system pods whose privileges are expected (CNI, kube-proxy, control plane). */
+    trustedPods: stringList,
+    /** Namespaces where a new service account or a token for one is a finding. */
+    systemNamespaces: stringList,
+    /** Roles whose binding grants high privilege, whatever their rules (cluster-admin, …). */
+    highPrivilegeRoles: stringList,
+    /** Mirror pods the kubelet creates for its static pods: findings unless this is on. */
+    allowKubeletMirrorPods: z.boolean(),
+    /** Self-reviews or listings by one identity within the window that make a burst (higher severity). */
+    enumerationBurst: z.strictObject({ count: positiveInt, windowSeconds: positiveInt }),
+  }),
   bruteForce: z.strictObject({
     /** Failures from one source to one service within the window that make an attempt. */
     threshold: positiveInt,

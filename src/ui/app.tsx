@@ -16,7 +16,7 @@ import type { EventWindow } from './model/event-window.js';
 import type { StatusModel } from './model/status.js';
 import { fit } from './text.js';
 import { AlertList, windowStart } from './views/alert-list.js';
-import { CategoryTree, treeNodes } from './views/category-tree.js';
+import { CategoryTree, nodeKey, treeNodes } from './views/category-tree.js';
 import { DetailView, detailLines, tabCount } from './views/detail-view.js';
 import { HelpView } from './views/help-view.js';
 import { noSourceHint, StatusLine, type ReplayStatus } from './views/status-line.js';
@@ -66,9 +66,9 @@ export function App(props: WorkbenchProps) {
   const replay = props.replay ?? noReplay;
   const replayState = useSyncExternalStore(replay.subscribe, replay.getState);
 
-  const nodes = useMemo(() => treeNodes(catalogue, lang), [lang]);
+  const nodes = useMemo(() => treeNodes(catalogue, lang, snapshot.byRule), [lang, snapshot]);
   const [screen, setScreen] = useState<Screen>('list');
-  const [tree, setTree] = useState(0);
+  const [treeKey, setTreeKey] = useState('');
   const [follow, setFollow] = useState(true);
   const [selectedId, setSelectedId] = useState<string | undefined>();
   const [minSeverity, setMinSeverity] = useState<Severity | undefined>();
@@ -95,6 +95,7 @@ export function App(props: WorkbenchProps) {
     return () => clearTimeout(t);
   }, [message]);
 
+  const tree = Math.max(0, nodes.findIndex((n) => nodeKey(n) === treeKey));
   const node = nodes[tree]!;
   const visible = useMemo(
     () => filterAlerts(snapshot.alerts, { category: node.category, ruleId: node.ruleId, minSeverity, text: filterDraft ?? text }),
@@ -159,9 +160,9 @@ export function App(props: WorkbenchProps) {
         if (screen === 'whitelist') return setWlCursor((c) => c + bodyHeight);
         return select(selected + bodyHeight);
       case 'tree.up':
-        return setTree((t) => Math.max(0, t - 1));
+        return setTreeKey(nodeKey(nodes[Math.max(0, tree - 1)]!));
       case 'tree.down':
-        return setTree((t) => Math.min(nodes.length - 1, t + 1));
+        return setTreeKey(nodeKey(nodes[Math.min(nodes.length - 1, tree + 1)]!));
       case 'list.follow':
         setFollow(true);
         return say('following the newest alert');

@@ -137,10 +137,27 @@ describe('the alert list', () => {
     f = await h.until('≥ critical · 2 alerts');
     expect(f).not.toMatch(/HIGH|MEDIUM/);
     await h.press('s');
-    // Malware, its three rules, Exploit, then its first rule.
-    await h.press(']', ']', ']', ']', ']', ']');
-    f = await h.until(/vigil · Vulnerability escape attack/);
+    // Categories are always listed, rules only once they have alerts: Malware, then Exploit.
+    await h.press(']', ']');
+    f = await h.until(/vigil · Exploit/);
     expect(f).toContain('No alerts match');
+  });
+
+  it('keeps the tree selection on its node when a rule above it raises its first alert', async () => {
+    const h = await workbench([web(), sock(1)]);
+    await h.press(']', ']', ']');
+    await h.until(/vigil · Abnormal system behaviour/);
+    const shell: VigilEvent = {
+      seq: 50,
+      ts: '2026-11-27T10:00:05.000Z',
+      source: 'files',
+      kind: 'file.change',
+      data: { containerId: CONTAINER, path: '/var/www/html/x.php', action: 'created', size: 30, content: "<?php system($_GET['c']); ?>" },
+    };
+    h.session.replay(shell);
+    h.store.flush();
+    const f = await h.until(/^\s+Webshell\s+1\/1/m);
+    expect(f).toMatch(/vigil · Abnormal system behaviour/);
   });
 
   it('acknowledges an alert and persists it through the callback', async () => {

@@ -239,26 +239,76 @@ describe('kubernetes tab', () => {
     expect(frame(<KubernetesTab context={context} {...view} />).text).toEqual(['not a cluster alert']);
   });
 
-  it('shows the API request of a cluster alert and its request object', () => {
-    const base = fixtureContext('privileged', 'system.container_security_options');
-    const k8s = { auditID: 'a1b2', verb: 'create', user: 'system:serviceaccount:ci:deployer', resource: 'pods', subresource: 'exec', namespace: 'prod', name: 'web-0' };
-    // No event kind carries a Kubernetes audit event yet: a stand-in with its requestObject.
-    const audit = { seq: 3, ts: '2026-11-27T10:00:00Z', source: 'k8s', kind: 'audit', data: { requestObject: { command: ['sh'] } } } as unknown as VigilEvent;
-    const context = { ...base, alert: { ...base.alert, k8s }, events: [audit] };
+  const audit = (seq: number, data: Partial<Extract<VigilEvent, { kind: 'audit'; source: 'k8s' }>['data']>): VigilEvent => ({
+    seq,
+    ts: '2026-11-27T10:00:00.000Z',
+    source: 'k8s',
+    kind: 'audit',
+    data: {
+      auditID: `a1b2-${seq}`,
+      stage: 'ResponseComplete',
+      level: 'Request',
+      verb: 'create',
+      requestURI: '/api/v1/namespaces/prod/pods',
+      user: { username: 'system:serviceaccount:ci:deployer', groups: ['system:serviceaccounts'] },
+      sourceIPs: ['10.0.0.7'],
+      userAgent: 'kubectl/v1.30.2',
+      responseStatus: { code: 201 },
+      requestReceivedTimestamp: '2026-11-27T10:00:00.000000Z',
+      ...data,
+    },
+  });
+
+  it('shows the API request of a cluster alert', () => {
+    const exec = audit(3, { requestURI: '/api/v1/namespaces/prod/pods/web-0/exec?command=sh&stdin=true&tty=true', objectRef: { resource: 'pods', subresource: 'exec', namespace: 'prod', name: 'web-0' } });
+    const context = contextFor([exec], 'cluster.pod_anomaly');
     expect(frame(<KubernetesTab context={context} {...view} />).text).toEqual([
       'verb        create',
       'user        system:serviceaccount:ci:deployer',
       'resource    pods/exec',
       'object      prod/web-0',
-      'auditID     a1b2',
-      '',
-      'Request object',
-      '{',
-      '  "command": [',
-      '    "sh"',
-      '  ]',
-      '}',
+      'pod         prod/web-0',
+      'auditID     a1b2-3',
     ]);
+  });
+
+  it('lays out a created pod: host namespaces, containers with their security contexts, hostPath volumes', () => {
+    const pod = {
+      kind: 'Pod',
+      metadata: { name: 'debug', namespace: 'prod' },
+      spec: {
+        hostPID: true,
+        containers: [{ name: 'shell', image: 'alpine:3', securityContext: { privileged: true }, volumeMounts: [{ name: 'root', mountPath: '/host' }] }],
+        initContainers: [{ name: 'init', image: 'busybox', securityContext: { capabilities: { add: ['SYS_ADMIN'], drop: ['ALL'] } } }],
+        volumes: [{ name: 'root', hostPath: { path: '/' } }],
+      },
+    };
+    const context = contextFor([audit(4, { objectRef: { resource: 'pods', namespace: 'prod', name: 'debug' }, requestObject: pod })], 'cluster.pod_anomaly');
+    const { text } = frame(<KubernetesTab context={context} {...view} />);
+    expect(text.slice(6, 14)).toEqual([
+      '',
+      'Pod prod/debug',
+      'host ns     hostPID',
+      'Containers',
+      '  init      init  busybox  cap+ SYS_ADMIN  cap- ALL',
+      '  main      shell  alpine:3  PRIVILEGED',
+      'hostPath volumes',
+      '  / → shell:/host',
+    ]);
+    expect(text).toContain('Request object');
+  });
+
+  it('shows a pod the watch saw, with no request behind it', () => {
+    const snapshot: VigilEvent = {
+      seq: 5,
+      ts: '2026-11-27T10:00:00.000Z',
+      source: 'k8s',
+      kind: 'pod.snapshot',
+      data: { reason: 'startup', pod: { namespace: 'prod', name: 'net', uid: 'u1', nodeName: 'node-2', serviceAccountName: 'default', annotations: {}, ownerReferences: [], hostNetwork: true, hostPID: false, hostIPC: false, containers: [], initContainers: [], ephemeralContainers: [], volumes: [], phase: 'Running' } },
+    };
+    const { text } = frame(<KubernetesTab context={contextFor([snapshot], 'cluster.pod_anomaly')} {...view} />);
+    expect(text.slice(0, 6)).toEqual(['pod         prod/net', 'seen by the pod watch (no API request behind it)', '', 'Pod prod/net', 'node        node-2', 'account     default']);
+    expect(text).toContain('host ns     hostNetwork');
   });
 });
 

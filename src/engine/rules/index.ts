@@ -18,6 +18,10 @@ import ransomware from './ransomware.js';
 import sensitiveFile from './sensitive-file.js';
 import unclassifiedMalware from './unclassified-malware.js';
 import webshell from './webshell.js';
+import eventDeletion from './event-deletion.js';
+import podAnomaly from './pod-anomaly.js';
+import roleBinding from './role-binding.js';
+import userEnumeration from './user-enumeration.js';
 import { auditLost, enforcement, sourceDown } from './vigil-health.js';
 
 export const catalogue: readonly AnyRule[] = [
@@ -39,6 +43,10 @@ export const catalogue: readonly AnyRule[] = [
   sensitiveFile,
   illegalAccount,
   bruteForce,
+  podAnomaly,
+  userEnumeration,
+  roleBinding,
+  eventDeletion,
   sourceDown,
   enforcement,
   auditLost,

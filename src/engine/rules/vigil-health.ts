@@ -10,7 +10,7 @@ export const sourceDown = defineRule({
   consumes: ['vigil/source.status'],
   create: () => (event) => {
     const { source, state, reason } = event.data;
-    if (state === 'up') return [];
+    if (state === 'up' || state === 'off') return [];
     return [
       {
         // Every outage is its own alert: keyed by the event that reported it.

@@ -1,5 +1,6 @@
-// The left pane: categories with their rules beneath, each with total and unacknowledged
-// counts; the selected node filters the alert list.
+// The left pane: every category, with the rules that raised alerts beneath it (the catalogue
+// has too many rules to list them all at 80×24), each with total and unacknowledged counts;
+// the selected node filters the alert list.
 import { Box, Text } from 'ink';
 import { categories, type Category } from '../../engine/alert.js';
 import type { StoreSnapshot } from '../model/alert-store.js';
@@ -11,13 +12,24 @@ export interface TreeNode {
   label: string;
 }
 
-export function treeNodes(rules: readonly { id: string; category: Category; title: { en: string; zh: string } }[], lang: 'en' | 'zh'): TreeNode[] {
+export function treeNodes(
+  rules: readonly { id: string; category: Category; title: { en: string; zh: string } }[],
+  lang: 'en' | 'zh',
+  byRule: StoreSnapshot['byRule'],
+): TreeNode[] {
   const nodes: TreeNode[] = [{ category: undefined, ruleId: undefined, label: lang === 'zh' ? '全部告警' : 'All alerts' }];
   for (const category of Object.keys(categories) as Category[]) {
     nodes.push({ category, ruleId: undefined, label: categories[category][lang] });
-    for (const rule of rules.filter((r) => r.category === category)) nodes.push({ category, ruleId: rule.id, label: rule.title[lang] });
+    for (const rule of rules) {
+      if (rule.category === category && (byRule.get(rule.id)?.total ?? 0) > 0) nodes.push({ category, ruleId: rule.id, label: rule.title[lang] });
+    }
   }
   return nodes;
+}
+
+/** A node's identity, so the selection stays on it when rules appear above it. */
+export function nodeKey(node: TreeNode): string {
+  return node.ruleId ?? node.category ?? '';
 }
 
 export function CategoryTree(props: { nodes: TreeNode[]; selected: number; snapshot: StoreSnapshot; width: number; height: number }) {

@@ -13,7 +13,7 @@ export interface ReplayStatus {
   ts?: string | undefined;
 }
 
-const stateColor = { up: 'green', degraded: 'yellow', down: 'red' } as const;
+const stateColor = { up: 'green', degraded: 'yellow', down: 'red', off: 'gray' } as const;
 
 export function StatusLine(props: { status: StatusSnapshot; replay: ReplayStatus | undefined; width: number; message: string | undefined }) {
   const { status, replay, width, message } = props;
@@ -50,13 +50,13 @@ export function StatusLine(props: { status: StatusSnapshot; replay: ReplayStatus
 
 /** Why sources are not up, one after the other. */
 function firstDown(sources: { name: string; state: string; reason?: string }[]): string | undefined {
-  const down = sources.filter((s) => s.state !== 'up' && s.reason);
+  const down = sources.filter((s) => (s.state === 'down' || s.state === 'degraded') && s.reason);
   return down.length ? down.map((s) => `${s.name}: ${s.reason}`).join(' · ') : undefined;
 }
 
 /** With no live source up, a way to see vigil at work anyway. */
 export function noSourceHint(status: StatusSnapshot): string | undefined {
   const sources = [...status.sources].filter(([name]) => name !== 'recorder');
-  if (sources.length === 0 || sources.some(([, s]) => s.state !== 'down')) return undefined;
+  if (sources.length === 0 || sources.some(([, s]) => s.state === 'up' || s.state === 'degraded')) return undefined;
   return 'no live source is available — try: vigil --replay recordings/demo-kernel-incident.jsonl.gz';
 }

@@ -214,6 +214,33 @@ const rules: Record<string, (s: Subject) => Step[]> = {
       { say: 'Require keys (SSH) or rate limiting and lockout (web, databases) on this service.' },
     ];
   },
+  'cluster.pod_anomaly': (s) => {
+    const pod = s.alert.pod ? `-n ${shellQuote(s.alert.pod.namespace)} ${shellQuote(s.alert.pod.name)}` : '<pod>';
+    const user = s.alert.k8s?.user;
+    return [
+      { say: 'Who created it, and through what (a Deployment, a DaemonSet, by hand)? The Kubernetes tab shows the request and the pod.', run: [`kubectl get pod ${pod} -o yaml`] },
+      ...(user ? [{ say: `What else did ${user} do? Its other requests in the audit log:`, run: [`grep -F ${shellQuote(`"username":"${user}"`)} /var/log/kubernetes/audit.log | tail -50`] }] : []),
+      { say: 'A privileged or host-namespace pod is root on its node: check the node for what it ran.', run: [`kubectl get pod ${pod} -o jsonpath='{.spec.nodeName}'`] },
+      { say: 'Enforce the baseline or restricted Pod Security Standard on the namespace to refuse such pods.' },
+    ];
+  },
+  'cluster.user_enumeration': (s) => {
+    const user = s.alert.k8s?.user ?? '<user>';
+    return [
+      { say: `What can ${user} actually do? Answer its question yourself:`, run: [`kubectl auth can-i --list --as=${shellQuote(user)}`] },
+      { say: 'Where do its credentials come from? A service account token used from outside its pod (source IP, user agent in the evidence) is stolen.' },
+      { say: 'What did it do next? Its later requests in the audit log.', run: [`grep -F ${shellQuote(`"username":"${user}"`)} /var/log/kubernetes/audit.log | tail -50`] },
+    ];
+  },
+  'cluster.role_binding': (s) => [
+    { say: 'Who now holds what? Review the binding and its subjects.', run: [`kubectl get clusterrolebindings,rolebindings -A -o wide | grep -F ${shellQuote(s.alert.k8s?.name || '<binding>')}`] },
+    { say: 'If it was not a planned change, delete the binding (or service account / token) and rotate the credentials of its subjects.' },
+    { say: 'Who made it? Check how that identity got the right to bind roles (escalate/bind verbs).', run: [`kubectl auth can-i --list --as=${shellQuote(s.alert.k8s?.user ?? '<user>')}`] },
+  ],
+  'cluster.event_deletion': (s) => [
+    { say: 'Events were deleted to hide something: the audit log still has what happened around this time.', run: ['tail -200 /var/log/kubernetes/audit.log'] },
+    { say: `What else did ${s.alert.k8s?.user ?? 'this identity'} do? Treat its credentials as compromised until explained.` },
+  ],
   'vigil.source_down': (s) => {
     const source = text(field(s.alert.evidence, 'source'));
     const checks: Record<string, string[]> = {
