@@ -2,17 +2,9 @@
 // within the window reach the threshold ("attempt"); a success from that source while its
 // failures still count is the brute force succeeding ("success", higher severity).
 import { defineRule } from '../rule.js';
+import { addTo, SlidingWindows } from './sliding-window.js';
 
-/** Sources tracked at once; the least recently seen is forgotten first. */
-const MAX_SOURCES = 10_000;
 const SAMPLE = 5;
-
-interface Failures {
-  times: number[];
-  seqs: number[];
-  users: Set<string>;
-  lines: string[];
-}
 
 export default defineRule({
   id: 'user.brute_force',
@@ -23,22 +15,13 @@ export default defineRule({
   consumes: ['logs/auth'],
   create: (profile) => {
     const { threshold, windowSeconds } = profile.bruteForce;
-    const windowMs = windowSeconds * 1000;
-    const sources = new Map<string, Failures>();
+    // Failures per source address and service, with the users tried and the last lines.
+    const sources = new SlidingWindows<undefined, { users: Set<string>; lines: string[] }>(windowSeconds * 1000, () => ({ users: new Set(), lines: [] }));
 
     return (event) => {
       const a = event.data;
-      const key = `${a.containerId ?? ''}\0${a.service}\0${a.sourceIp}`;
       const now = Date.parse(event.ts);
-      const f = sources.get(key) ?? { times: [], seqs: [], users: new Set<string>(), lines: [] };
-      while (f.times.length > 0 && now - f.times[0]! > windowMs) {
-        f.times.shift();
-        f.seqs.shift();
-      }
-      // Re-inserted so the map's order is least recently seen first.
-      sources.delete(key);
-      sources.set(key, f);
-      if (sources.size > MAX_SOURCES) sources.delete(sources.keys().next().value!);
+      const f = sources.at(`${a.containerId ?? ''}\0${a.service}\0${a.sourceIp}`, now);
       const where = a.containerId ? '' : ` (${a.origin})`;
       const evidence = () => ({
         service: a.service,
@@ -46,16 +29,15 @@ export default defineRule({
         failures: f.times.length,
         windowSeconds,
         threshold,
-        users: [...f.users].slice(0, 10),
+        users: [...f.extra.users].slice(0, 10),
         origin: a.origin,
-        lines: f.lines.slice(-SAMPLE),
+        lines: f.extra.lines.slice(-SAMPLE),
       });
       if (a.outcome === 'failure') {
-        f.times.push(now);
-        f.seqs.push(event.seq);
-        f.users.add(a.user);
-        f.lines.push(a.line);
-        if (f.lines.length > SAMPLE) f.lines.shift();
+        addTo(f, now, event.seq, undefined);
+        f.extra.users.add(a.user);
+        f.extra.lines.push(a.line);
+        if (f.extra.lines.length > SAMPLE) f.extra.lines.shift();
         if (f.times.length < threshold) return [];
         return [
           {

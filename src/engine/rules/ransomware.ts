@@ -6,6 +6,7 @@ import picomatch from 'picomatch';
 import type { EventOf } from '../events.js';
 import { defineRule, type Finding } from '../rule.js';
 import { compileSignatures } from '../signature-match.js';
+import { addTo, SlidingWindows } from './sliding-window.js';
 
 /** Formats that are compressed or encrypted by design: rewriting one proves nothing. */
 const DENSE = new Set(['gz', 'tgz', 'bz2', 'xz', 'zst', 'br', 'zip', '7z', 'rar', 'jar', 'war', 'apk', 'deb', 'rpm', 'jpg', 'jpeg', 'png', 'gif', 'webp', 'mp3', 'mp4', 'mkv', 'avi', 'mov', 'pdf', 'docx', 'xlsx', 'pptx', 'woff', 'woff2', 'gpg', 'pgp']);
@@ -13,13 +14,6 @@ const DENSE = new Set(['gz', 'tgz', 'bz2', 'xz', 'zst', 'br', 'zip', '7z', 'rar'
 const SAMPLE = 10;
 
 type Change = EventOf<'files/file.change'>;
-
-interface Burst {
-  /** Event times (ms) and sequence numbers inside the window, oldest first. */
-  times: number[];
-  seqs: number[];
-  paths: string[];
-}
 
 export default defineRule({
   id: 'malware.ransomware',
@@ -34,9 +28,8 @@ export default defineRule({
     const isNote = picomatch(noteNames, { nocase: true, dot: true, basename: true });
     const baits = new Set(bait.enabled ? bait.paths : []);
     const noteSignatures = compileSignatures(profile.signatures.filter((s) => s.kind === 'ransomware'));
-    const windowMs = burst.windowSeconds * 1000;
-    // Per container and kind of burst; containers that go quiet are dropped with their window.
-    const bursts = new Map<string, Burst>();
+    // Per container and kind of burst, with the paths of the events counted.
+    const bursts = new SlidingWindows<string, undefined>(burst.windowSeconds * 1000, () => undefined, 4096);
 
     const unknownExtension = (path: string, previous: string) => {
       const ext = extname(path).slice(1).toLowerCase();
@@ -44,19 +37,9 @@ export default defineRule({
     };
 
     function count(event: Change, kind: 'rename' | 'rewrite'): Finding[] {
-      const key = `${event.data.containerId}\0${kind}`;
       const now = Date.parse(event.ts);
-      const b = bursts.get(key) ?? { times: [], seqs: [], paths: [] };
-      while (b.times.length > 0 && now - b.times[0]! > windowMs) {
-        b.times.shift();
-        b.seqs.shift();
-        b.paths.shift();
-      }
-      b.times.push(now);
-      b.seqs.push(event.seq);
-      b.paths.push(event.data.path);
-      bursts.set(key, b);
-      if (bursts.size > 4096) bursts.delete(bursts.keys().next().value!);
+      const b = bursts.at(`${event.data.containerId}\0${kind}`, now);
+      addTo(b, now, event.seq, event.data.path);
       if (b.times.length < burst.count) return [];
       const what = kind === 'rename' ? 'files renamed to unknown extensions' : 'files rewritten with encrypted-looking content';
       return [
@@ -69,8 +52,8 @@ export default defineRule({
             count: b.times.length,
             windowSeconds: burst.windowSeconds,
             ...(kind === 'rewrite' && { minEntropy }),
-            extensions: [...new Set(b.paths.map((p) => extname(p).slice(1)))].slice(0, SAMPLE),
-            paths: b.paths.slice(-SAMPLE),
+            extensions: [...new Set(b.items.map((p) => extname(p).slice(1)))].slice(0, SAMPLE),
+            paths: b.items.slice(-SAMPLE),
           },
           events: b.seqs.slice(-20),
         },

@@ -2,12 +2,12 @@
 // asks what it may do (SelfSubjectRulesReview / SelfSubjectAccessReview) or lists the cluster's
 // roles, bindings, secrets, service accounts or users; a burst of either weighs more.
 import { defineRule, type Finding } from '../rule.js';
+import { addTo, SlidingWindows } from './sliding-window.js';
 import { alertK8s, attempt, compileIdentities, requestEvidence, resourceOf, unauthenticated } from './k8s-facts.js';
 
 const SELF_REVIEWS = new Set(['selfsubjectrulesreviews', 'selfsubjectaccessreviews']);
 /** What an intruder lists to map who can do what, and to find credentials. */
 const ENUMERATED = new Set(['roles', 'clusterroles', 'rolebindings', 'clusterrolebindings', 'secrets', 'serviceaccounts', 'users', 'groups']);
-const MAX_IDENTITIES = 10_000;
 
 export default defineRule({
   id: 'cluster.user_enumeration',
@@ -19,7 +19,8 @@ export default defineRule({
   create: (profile) => {
     const identities = compileIdentities(profile.kubernetes);
     const { count, windowSeconds } = profile.kubernetes.enumerationBurst;
-    const recent = new Map<string, { times: number[]; seqs: number[]; what: Set<string> }>();
+    // Requests per identity, with the kinds of request made.
+    const recent = new SlidingWindows<undefined, Set<string>>(windowSeconds * 1000, () => new Set());
 
     return (event) => {
       const r = event.data;
@@ -30,17 +31,9 @@ export default defineRule({
       const user = r.user.username;
       const what = selfReview ? resource : `list ${resource}`;
       const now = Date.parse(event.ts);
-      const seen = recent.get(user) ?? { times: [], seqs: [], what: new Set<string>() };
-      while (seen.times.length > 0 && now - seen.times[0]! > windowSeconds * 1000) {
-        seen.times.shift();
-        seen.seqs.shift();
-      }
-      seen.times.push(now);
-      seen.seqs.push(event.seq);
-      seen.what.add(what);
-      recent.delete(user);
-      recent.set(user, seen);
-      if (recent.size > MAX_IDENTITIES) recent.delete(recent.keys().next().value!);
+      const seen = recent.at(user, now);
+      addTo(seen, now, event.seq, undefined);
+      seen.extra.add(what);
 
       const base = { k8s: alertK8s(r) };
       const findings: Finding[] = [];
@@ -56,8 +49,8 @@ export default defineRule({
           ...base,
           key: `burst\0${user}`,
           severity: 'high',
-          summary: `${user} made ${seen.times.length} enumeration requests within ${windowSeconds}s (${[...seen.what].join(', ')})`,
-          evidence: { requests: seen.times.length, windowSeconds, kinds: [...seen.what], ...requestEvidence(r) },
+          summary: `${user} made ${seen.times.length} enumeration requests within ${windowSeconds}s (${[...seen.extra].join(', ')})`,
+          evidence: { requests: seen.times.length, windowSeconds, kinds: [...seen.extra], ...requestEvidence(r) },
           events: seen.seqs.slice(-20),
         });
       }
