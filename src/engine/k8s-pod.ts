@@ -2,14 +2,9 @@
 // audit event): only the fields the cluster rules read, each defaulted when absent or mistyped,
 // so hostile or partial objects never throw.
 import type { Pod, PodContainer } from './events.js';
+import { list, obj, str, strings } from './json.js';
 
-type Json = Record<string, unknown>;
-
-const obj = (v: unknown): Json => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : {});
-const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 const bool = (v: unknown): boolean => v === true;
-const strings = (v: unknown): string[] => list(v).filter((x): x is string => typeof x === 'string');
 
 function container(value: unknown): PodContainer {
   const c = obj(value);

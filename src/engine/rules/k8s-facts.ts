@@ -2,6 +2,7 @@
 // else), whether it was allowed, and the alert's `k8s` field.
 import type { AlertK8s, Severity } from '../alert.js';
 import type { EventOf } from '../events.js';
+import { obj } from '../json.js';
 import { compileGlobs } from '../match.js';
 import type { Profile } from '../profile.js';
 
@@ -76,8 +77,7 @@ export function requestEvidence(r: AuditRequest): Record<string, unknown> {
 
 /** The request's object as a JSON record, or an empty one. */
 export function requestObject(r: AuditRequest): Record<string, unknown> {
-  const o = r.requestObject;
-  return typeof o === 'object' && o !== null && !Array.isArray(o) ? (o as Record<string, unknown>) : {};
+  return obj(r.requestObject);
 }
 
 /** The API group ('' for core), resource and subresource a request addressed. */

@@ -3,6 +3,7 @@
 // impersonate), creates such a role, creates a service account in a system namespace, or
 // requests a token for one there.
 import type { Severity } from '../alert.js';
+import { list, obj, strings } from '../json.js';
 import { compileGlobs } from '../match.js';
 import { defineRule, type Finding } from '../rule.js';
 import { alertK8s, attempt, compileIdentities, denied, requestEvidence, requestObject, resourceOf, type AuditRequest, unauthenticated } from './k8s-facts.js';
@@ -13,20 +14,23 @@ const WRITES = new Set(['create', 'update', 'patch']);
 const ESCALATING = ['escalate', 'bind', 'impersonate'];
 const MAX_ROLES = 10_000;
 
-const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-const strings = (v: unknown): string[] => list(v).filter((x): x is string => typeof x === 'string');
 
 /** Why a role's rules are high privilege, or nothing. */
 function dangerousRules(role: Record<string, unknown>): string[] {
   const why = new Set<string>();
   for (const rule of list(role.rules)) {
-    const r = typeof rule === 'object' && rule !== null ? (rule as Record<string, unknown>) : {};
+    const r = obj(rule);
     const verbs = strings(r.verbs);
     if (verbs.includes('*')) why.add('verbs:*');
     if (strings(r.resources).includes('*')) why.add('resources:*');
     for (const v of ESCALATING) if (verbs.includes(v)) why.add(`verbs:${v}`);
   }
   return [...why];
+}
+
+/** The object a request names: in its path, or (a create) in its body. */
+function objectName(r: AuditRequest): string {
+  return r.objectRef?.name || String(obj(requestObject(r).metadata).name ?? '');
 }
 
 export default defineRule({
@@ -54,7 +58,7 @@ export default defineRule({
     function role(r: AuditRequest, kind: 'Role' | 'ClusterRole'): Finding[] {
       const why = dangerousRules(requestObject(r));
       const namespace = kind === 'Role' ? (r.objectRef?.namespace ?? '') : '';
-      const name = r.objectRef?.name || String((requestObject(r).metadata as Record<string, unknown> | undefined)?.name ?? '');
+      const name = objectName(r);
       if (why.length === 0) return [];
       if (!denied(r)) {
         dangerousRoles.set(`${kind}/${namespace}/${name}`, why);
@@ -78,7 +82,7 @@ export default defineRule({
         const o = (s ?? {}) as Record<string, unknown>;
         return `${String(o.kind ?? '')}:${o.namespace ? `${String(o.namespace)}/` : ''}${String(o.name ?? '')}`;
       });
-      const name = r.objectRef?.name || String((object.metadata as Record<string, unknown> | undefined)?.name ?? '');
+      const name = objectName(r);
       const severity: Severity = refName === 'cluster-admin' && kind === 'ClusterRoleBinding' ? 'critical' : 'high';
       return [
         finding(r, `binding\0${kind}/${namespace}/${name}\0${refKind}/${refName}`, severity, `${r.user.username} bound ${refKind} ${refName} to ${subjects.join(', ') || 'no subjects'}`, {
@@ -104,7 +108,7 @@ export default defineRule({
       }
       const namespace = r.objectRef?.namespace ?? '';
       if (group !== '' || resource !== 'serviceaccounts' || r.verb !== 'create' || !systemNamespaces.has(namespace) || identities.trusted(r)) return [];
-      const name = r.objectRef?.name || String((requestObject(r).metadata as Record<string, unknown> | undefined)?.name ?? '');
+      const name = objectName(r);
       if (subresource === 'token') {
         return [finding(r, `token\0${namespace}/${name}\0${r.user.username}`, 'high', `${r.user.username} requested a token for service account ${namespace}/${name}`, { serviceAccount: `${namespace}/${name}` })];
       }

@@ -4,6 +4,7 @@
 // secret it listed). Unknown fields are ignored: the format grows.
 import { z } from 'zod';
 import type { EventOf, UnsequencedEvent } from '../../engine/events.js';
+import { isRecord, type Json } from '../../engine/json.js';
 
 export type K8sAudit = EventOf<'k8s/audit'>['data'];
 
@@ -72,8 +73,6 @@ export interface ParsedAudit {
   rejected: string[];
 }
 
-type Json = Record<string, unknown>;
-const isRecord = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The events in a parsed JSON value: one `Event`, or the items of an `EventList`. */
 export function parseAuditDocument(value: unknown): ParsedAudit {

@@ -23,6 +23,7 @@ import { request as httpRequest, type Agent, type IncomingMessage } from 'node:h
 import { request as httpsRequest, type RequestOptions } from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Pod, SourceState } from '../../engine/events.js';
+import { obj, str, type Json } from '../../engine/json.js';
 import { podFromObject } from '../../engine/k8s-pod.js';
 import { splitLines } from '../lines.js';
 import { isoNow, type Emit, type Source } from '../source.js';
@@ -83,9 +84,6 @@ class Gone extends Error {
 /** Reading the kubeconfig or authenticating a request failed (no request was made). */
 class ConfigError extends Error {}
 
-type Json = Record<string, unknown>;
-const obj = (v: unknown): Json => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : {});
-const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
 interface Known {
   resourceVersion: string;
