@@ -2,8 +2,7 @@
 // follows auditd's log across rotation, assembles records into events and attributes them to
 // processes and containers. The kernel's lost-record counter is reported as it changes.
 import { fileURLToPath } from 'node:url';
-import type { UnsequencedEvent } from '../../engine/events.js';
-import { isoNow, type Emit, type Source } from '../source.js';
+import { isoNow, sourceStatus, type Emit, type Source } from '../source.js';
 import { AuditAssembler } from './assemble.js';
 import { Attribution } from './attribution.js';
 import { ensureAuditRules, readAuditStatus } from './rules-loader.js';
@@ -90,7 +89,6 @@ export class AuditSource implements Source {
   }
 
   private status(state: 'up' | 'down', reason: string): void {
-    const event: UnsequencedEvent = { ts: isoNow(), source: 'vigil', kind: 'source.status', data: { source: this.name, state, reason } };
-    this.emit(event);
+    this.emit(sourceStatus(this.name, state, reason));
   }
 }

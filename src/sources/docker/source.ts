@@ -4,7 +4,7 @@
 import Docker from 'dockerode';
 import type { ContainerInspectInfo } from 'dockerode';
 import { lifecycleActions, type LifecycleAction, type SourceState } from '../../engine/events.js';
-import { isoNow, type Emit, type Source } from '../source.js';
+import { isoNow, sourceStatus, type Emit, type Source } from '../source.js';
 import { snapshotFromInspect } from './snapshot.js';
 import { splitLines } from '../lines.js';
 
@@ -127,12 +127,7 @@ export class DockerSource implements Source {
   private setState(state: SourceState, reason?: string): void {
     if (this.state === state) return;
     this.state = state;
-    this.emit({
-      ts: isoNow(),
-      source: 'vigil',
-      kind: 'source.status',
-      data: { source: this.name, state, ...(reason !== undefined && { reason }) },
-    });
+    this.emit(sourceStatus(this.name, state, reason));
   }
 
   private enqueue(task: () => Promise<void>): Promise<void> {

@@ -10,7 +10,7 @@ import chokidar, { type FSWatcher } from 'chokidar';
 import picomatch from 'picomatch';
 import type { ContainerSnapshot, FileAction, UnsequencedEvent } from '../../engine/events.js';
 import type { Profile } from '../../engine/profile.js';
-import { isoNow, type Emit, type Source } from '../source.js';
+import { isoNow, sourceStatus, type Emit, type Source } from '../source.js';
 import { plantBait } from './bait.js';
 import { containerFsOf, containerPathOf, hostLocation, imageEntry, isWhiteout, onMount, type ContainerFs, type HostLocation } from './layers.js';
 import { readFileFacts, type FileFacts } from './read.js';
@@ -351,7 +351,7 @@ export class FilesSource implements Source {
   }
 
   private status(state: 'up' | 'degraded', reason?: string): void {
-    this.emit({ source: 'vigil', kind: 'source.status', ts: isoNow(), data: { source: 'files', state, ...(reason && { reason }) } });
+    this.emit(sourceStatus(this.name, state, reason || undefined));
   }
 }
 

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import type { SourceState } from '../../engine/events.js';
 import type { Profile } from '../../engine/profile.js';
-import { isoNow, type Emit, type Source } from '../source.js';
+import { sourceStatus, type Emit, type Source } from '../source.js';
 import { LogTailer, MAX_LINE_BYTES } from '../tail.js';
 import { auditEvent, parseAuditLine } from './audit-event.js';
 import { StageMerger } from './stages.js';
@@ -88,6 +88,6 @@ export class K8sAuditSource implements Source {
   }
 
   private status(state: SourceState, reason: string): void {
-    this.emit({ source: 'vigil', kind: 'source.status', ts: isoNow(), data: { source: this.name, state, reason } });
+    this.emit(sourceStatus(this.name, state, reason));
   }
 }

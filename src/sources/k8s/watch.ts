@@ -26,7 +26,7 @@ import type { Pod, SourceState } from '../../engine/events.js';
 import { obj, str, type Json } from '../../engine/json.js';
 import { podFromObject } from '../../engine/k8s-pod.js';
 import { splitLines } from '../lines.js';
-import { isoNow, type Emit, type Source } from '../source.js';
+import { isoNow, sourceStatus, type Emit, type Source } from '../source.js';
 
 export const NO_KUBECONFIG = 'no kubeconfig or in-cluster configuration';
 
@@ -351,7 +351,7 @@ export class K8sWatchSource implements Source {
   private status(state: SourceState, reason: string): void {
     if (this.stopped || (this.lastStatus?.state === state && this.lastStatus.reason === reason)) return;
     this.lastStatus = { state, reason };
-    this.emit({ source: 'vigil', kind: 'source.status', ts: isoNow(), data: { source: this.name, state, reason } });
+    this.emit(sourceStatus(this.name, state, reason));
   }
 }
 

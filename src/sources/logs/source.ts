@@ -6,7 +6,7 @@ import type Docker from 'dockerode';
 import type { AuthService, UnsequencedEvent } from '../../engine/events.js';
 import type { Profile } from '../../engine/profile.js';
 import { splitLines } from '../lines.js';
-import { isoNow, type Emit, type Source } from '../source.js';
+import { isoNow, sourceStatus, type Emit, type Source } from '../source.js';
 import { LogTailer } from '../tail.js';
 import { demuxDockerLog } from './demux.js';
 import { createAnyServiceParser, createAuthParser, type AuthOutcome } from './parse/index.js';
@@ -114,6 +114,6 @@ export class LogsSource implements Source {
   }
 
   private status(state: 'up' | 'degraded', reason?: string): void {
-    this.emit({ source: 'vigil', kind: 'source.status', ts: isoNow(), data: { source: 'logs', state, ...(reason && { reason }) } });
+    this.emit(sourceStatus(this.name, state, reason || undefined));
   }
 }
