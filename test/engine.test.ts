@@ -3,7 +3,7 @@ import { Engine } from '../src/engine/engine.js';
 import { checkEvent, type VigilEvent } from '../src/engine/events.js';
 import type { Profile } from '../src/engine/profile.js';
 import { catalogue } from '../src/engine/rules/index.js';
-import { ProcessTable } from '../src/engine/state/processes.js';
+import { ProcessTable, type ProcessEntry } from '../src/engine/state/processes.js';
 import { hostPathOf } from '../src/engine/state/mounts.js';
 import { loadProfile } from '../src/profile/load.js';
 import { runEngine, snapshotEvent, snapshotFixture } from './helpers/engine.js';
@@ -101,8 +101,8 @@ describe('process table', () => {
   it('walks ancestry nearest first and lists children in pid order', () => {
     const t = new ProcessTable();
     for (const e of [proc(1, 1, 0, 1), proc(2, 50, 1, 5), proc(3, 70, 50, 9), proc(4, 60, 50, 8)]) t.apply(e);
-    expect(t.ancestry('70:9').map((p) => p.info.pid)).toEqual([70, 50, 1]);
-    expect(t.children('50:5').map((p) => p.info.pid)).toEqual([60, 70]);
+    expect(t.ancestry(t.of({ pid: 70, startTime: 9 })!).map((p) => p.info.pid)).toEqual([70, 50, 1]);
+    expect(t.children(t.of({ pid: 50, startTime: 5 })!).map((p) => p.info.pid)).toEqual([60, 70]);
   });
 
   it('does not graft a reused pid onto the old process tree', () => {
@@ -111,11 +111,12 @@ describe('process table', () => {
     t.apply({ seq: 4, ts: '2026-11-27T10:00:00.000Z', source: 'proc', kind: 'process.exit', data: { pid: 50, startTime: 5 } });
     t.apply(proc(5, 50, 1, 100, '/bin/evil'));
     // The old child keeps its real (exited) parent; the new pid-50 process has no children.
-    expect(t.ancestry('70:9').map((p) => p.key)).toEqual(['70:9', '50:5', '1:1']);
-    expect(t.children('50:100')).toEqual([]);
+    const key = (p: ProcessEntry) => `${p.info.pid}:${p.info.startTime}`;
+    expect(t.ancestry(t.of({ pid: 70, startTime: 9 })!).map(key)).toEqual(['70:9', '50:5', '1:1']);
+    expect(t.children(t.of({ pid: 50, startTime: 100 })!)).toEqual([]);
     // A child claiming a parent that started after it is not attached to it.
     t.apply(proc(6, 80, 50, 50));
-    expect(t.ancestry('80:50').map((p) => p.key)).toEqual(['80:50']);
+    expect(t.ancestry(t.of({ pid: 80, startTime: 50 })!).map(key)).toEqual(['80:50']);
   });
 
   it('stays bounded, evicting exited processes first', () => {
@@ -126,7 +127,7 @@ describe('process table', () => {
       t.apply({ seq: i * 2 + 3, ts: '2026-11-27T10:00:00.000Z', source: 'proc', kind: 'process.exit', data: { pid: 1000 + i, startTime: 10 + i } });
     }
     expect(t.size).toBeLessThanOrEqual(100);
-    expect(t.get('1:1')).toBeDefined();
+    expect(t.of({ pid: 1, startTime: 1 })).toBeDefined();
   });
 });
 

@@ -63,7 +63,7 @@ export async function runReplay(file: string, options: RunOptions): Promise<void
   }
   const recorder = await openRecorder(options.recordPath, (err) => stderr.write(`vigil: recording failed: ${err.message}\n`));
   const session = new Session({ profile: options.profile, onAlert: options.onAlert, ...(recorder && { recorder }) });
-  for await (const event of recording.events) session.replay(event);
+  for await (const batch of recording.batches) for (const event of batch) session.replay(event);
   await recorder?.close();
   const { corrupt, unknownKinds, truncated } = recording.stats;
   if (corrupt || unknownKinds || truncated) {

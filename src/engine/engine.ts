@@ -1,14 +1,15 @@
 // The engine: a pure function of the event stream. Each event updates the state tables, then
 // meets only the rules indexed under its kind; findings become alerts once per subject.
 import { alertId, type Alert } from './alert.js';
-import { eventKey, type VigilEvent } from './events.js';
+import type { VigilEvent } from './events.js';
 import type { Profile } from './profile.js';
 import type { AnyRule, Finding, ResponseRequest, RuleContext } from './rule.js';
+import { RecentMap } from './recent-map.js';
 import { ContainerTable } from './state/containers.js';
 import { ProcessTable } from './state/processes.js';
 import { WhitelistTable } from './state/whitelist.js';
 
-type Evaluate = (event: VigilEvent, ctx: RuleContext) => Finding[];
+type Evaluate = (event: VigilEvent, ctx: RuleContext) => readonly Finding[];
 
 interface CompiledRule {
   rule: AnyRule;
@@ -32,8 +33,10 @@ export class Engine {
   readonly processes = new ProcessTable();
   readonly whitelist = new WhitelistTable();
   readonly stats: EngineStats = { events: 0, alerts: 0, duplicates: 0 };
-  private index = new Map<string, CompiledRule[]>();
-  private readonly raised = new Set<string>();
+  /** source -> kind -> rules: two lookups of the event's own strings, no key built per event. */
+  private index = new Map<string, Map<string, CompiledRule[]>>();
+  /** Ids of alerts raised, for deduplication: the most recent million, so memory stays bounded. */
+  private readonly raised = new RecentMap<string, true>(1_000_000);
 
   constructor(
     readonly rules: readonly AnyRule[],
@@ -46,13 +49,15 @@ export class Engine {
   /** Recompiles every rule against a new profile; takes effect from the next event. */
   setProfile(profile: Profile): void {
     this.profile = profile;
-    const index = new Map<string, CompiledRule[]>();
+    const index = new Map<string, Map<string, CompiledRule[]>>();
     for (const rule of this.rules) {
       const compiled = { rule, evaluate: rule.create(profile) as Evaluate };
       for (const key of rule.consumes) {
-        const list = index.get(key);
+        const [source, kind] = key.split('/') as [string, string];
+        const kinds = index.get(source) ?? index.set(source, new Map()).get(source)!;
+        const list = kinds.get(kind);
         if (list) list.push(compiled);
-        else index.set(key, [compiled]);
+        else kinds.set(kind, [compiled]);
       }
     }
     this.index = index;
@@ -63,8 +68,8 @@ export class Engine {
     this.containers.apply(event);
     this.processes.apply(event);
     this.whitelist.apply(event);
-    const rules = this.index.get(eventKey(event));
-    if (!rules) return;
+    const rules = this.index.get(event.source)?.get(event.kind);
+    if (rules === undefined) return;
     for (const { rule, evaluate } of rules) {
       for (const finding of evaluate(event, this)) this.raise(rule, finding, event);
     }
@@ -78,7 +83,7 @@ export class Engine {
       this.stats.duplicates++;
       return;
     }
-    this.raised.add(id);
+    this.raised.set(id, true);
     this.stats.alerts++;
     // A container vigil has no snapshot of (an offline audit log) is still named by its id.
     const container = finding.containerId

@@ -1,6 +1,7 @@
 // The event model: every fact a rule needs travels inside an event, so the engine is a pure
 // function of the stream. Schemas are the single source of truth: the TypeScript union is
 // inferred from them, and recordings are validated against them when read back.
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { z } from 'zod';
 
 const nonNegInt = z.number().int().nonnegative();
@@ -360,31 +361,49 @@ export type EventCheck =
   | { ok: false; reason: 'unknown-kind'; message: string }
   | { ok: false; reason: 'invalid'; message: string };
 
-const envelopeSchema = z.object({
-  seq: nonNegInt,
-  ts: z.string(),
-  source: z.string(),
-  kind: z.string(),
-  data: z.unknown(),
-});
+/** A compiled check of one kind's data: validates in place, stripping unknown keys as zod does. */
+type DataCheck = ValidateFunction & ((data: unknown) => boolean);
+
+const ajv = new Ajv({ allErrors: false, removeAdditional: true, strict: false });
+const dataChecks = new Map<string, DataCheck>();
+
+/**
+ * The data check of a known kind, compiled on first use. Recordings are read a million events at
+ * a time, so the zod schemas (still the single source of truth) are turned into JSON Schema and
+ * compiled with ajv, which checks the parsed line in place instead of building a copy of it.
+ */
+function dataCheck(source: string, kind: string): DataCheck | undefined {
+  const key = `${source}/${kind}`;
+  const known = dataChecks.get(key);
+  if (known) return known;
+  if (!Object.hasOwn(eventDataSchemas, source)) return undefined;
+  const kinds = eventDataSchemas[source as EventSource] as Record<string, z.ZodType>;
+  if (!Object.hasOwn(kinds, kind)) return undefined;
+  const check = ajv.compile(z.toJSONSchema(kinds[kind]!, { target: 'draft-7', io: 'output', unrepresentable: 'any' })) as DataCheck;
+  dataChecks.set(key, check);
+  return check;
+}
 
 /** Validates an untrusted value (a parsed recording line) as an event of a known kind. */
 export function checkEvent(value: unknown): EventCheck {
-  const env = envelopeSchema.safeParse(value);
-  if (!env.success) return { ok: false, reason: 'invalid', message: describeIssue(env.error) };
-  const { source, kind } = env.data;
-  const schema = (eventDataSchemas as Record<string, Record<string, z.ZodType> | undefined>)[source]?.[kind];
-  if (!Object.hasOwn(eventDataSchemas, source) || !schema || !Object.hasOwn(eventDataSchemas[source as EventSource], kind)) {
-    return { ok: false, reason: 'unknown-kind', message: `unknown event kind ${JSON.stringify(`${source}/${kind}`)}` };
-  }
-  const data = schema.safeParse(env.data.data);
-  if (!data.success) return { ok: false, reason: 'invalid', message: `${source}/${kind}: ${describeIssue(data.error, 'data')}` };
-  return { ok: true, event: { ...env.data, data: data.data } as VigilEvent };
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return invalid('not an event object');
+  const { seq, ts, source, kind, data } = value as Record<string, unknown>;
+  if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) return invalid('seq: expected a non-negative integer');
+  if (typeof ts !== 'string') return invalid('ts: expected a string');
+  if (typeof source !== 'string') return invalid('source: expected a string');
+  if (typeof kind !== 'string') return invalid('kind: expected a string');
+  const check = dataCheck(source, kind);
+  if (!check) return { ok: false, reason: 'unknown-kind', message: `unknown event kind ${JSON.stringify(`${source}/${kind}`)}` };
+  if (!check(data)) return invalid(`${source}/${kind}: ${describeError(check.errors?.[0])}`);
+  return { ok: true, event: { seq, ts, source, kind, data } as VigilEvent };
 }
 
-function describeIssue(error: z.ZodError, prefix?: string): string {
-  const issue = error.issues[0];
-  if (!issue) return 'invalid event';
-  const path = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
-  return path ? `${path}: ${issue.message}` : issue.message;
+function invalid(message: string): EventCheck {
+  return { ok: false, reason: 'invalid', message };
+}
+
+function describeError(error: ErrorObject | undefined): string {
+  if (!error) return 'invalid event';
+  const path = ['data', ...error.instancePath.split('/').slice(1)].join('.');
+  return `${path}: ${error.message ?? 'invalid'}`;
 }

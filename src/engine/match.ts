@@ -45,16 +45,28 @@ export function imageDigests(container: ContainerSnapshot): string[] {
   return digests.filter(Boolean);
 }
 
-/** Image globs or `sha256:` digests -> the entry that matches a container's image. */
+/**
+ * Image globs or `sha256:` digests -> the entry that matches a container's image. Rules ask this
+ * of a container's every event, so the answer is kept per snapshot (a new snapshot, a new answer).
+ */
 export function compileImageMatcher(patterns: readonly string[]): (container: ContainerSnapshot) => string | undefined {
   const digests = new Set(patterns.filter((p) => /^sha256:[0-9a-f]+$/i.test(p)).map((p) => p.toLowerCase()));
   const globs = compileGlobs(patterns.filter((p) => !digests.has(p.toLowerCase())));
-  return (container) => {
+  const match = (container: ContainerSnapshot): string | undefined => {
     for (const d of imageDigests(container)) if (digests.has(d.toLowerCase())) return d;
     for (const form of imageReferenceForms(container.image)) {
       const hit = globs(form);
       if (hit) return hit;
     }
     return undefined;
+  };
+  const answers = new WeakMap<ContainerSnapshot, string | null>();
+  return (container) => {
+    let answer = answers.get(container);
+    if (answer === undefined) {
+      answer = match(container) ?? null;
+      answers.set(container, answer);
+    }
+    return answer ?? undefined;
   };
 }

@@ -40,7 +40,10 @@ export interface Finding {
   response?: Omit<ResponseRequest, 'ruleId'>;
 }
 
-export type Evaluator<K extends EventKey> = (event: EventOf<K>, ctx: RuleContext) => Finding[];
+/** What a rule returns when it finds nothing: shared, so the common case allocates nothing. */
+export const NONE: readonly Finding[] = Object.freeze([]);
+
+export type Evaluator<K extends EventKey> = (event: EventOf<K>, ctx: RuleContext) => readonly Finding[];
 
 export interface RuleDef<K extends EventKey = EventKey> {
   id: string;
@@ -55,7 +58,7 @@ export interface RuleDef<K extends EventKey = EventKey> {
 
 /** Any rule, whatever it consumes: what the registry holds. */
 export interface AnyRule extends Omit<RuleDef, 'create'> {
-  create(profile: Profile): (event: never, ctx: RuleContext) => Finding[];
+  create(profile: Profile): (event: never, ctx: RuleContext) => readonly Finding[];
 }
 
 /** Typing helper: checks a rule's evaluator against the kinds it declares. */

@@ -37,22 +37,26 @@ export interface ReadRecordingOptions {
 }
 
 /**
- * An opened recording. `events` is single-pass: it reads the file as it is iterated, and
- * finishing the loop or leaving it early closes the file. `stats` is updated as the events
- * are read and is final once the iteration ends. Read errors during the iteration (an I/O
- * error, gzip data corrupt in mid-file) are thrown from it with a one-line message.
+ * An opened recording, read once: through `events`, or through `batches` (the events of one
+ * chunk of the file at a time, for a consumer that handles them synchronously and so pays one
+ * await per chunk rather than per event). It reads the file as it is iterated, and finishing the
+ * loop or leaving it early closes the file. `stats` is updated as the events are read and is
+ * final once the iteration ends. Read errors during the iteration (an I/O error, gzip data
+ * corrupt in mid-file) are thrown from it with a one-line message.
  */
 export interface Recording {
   header: RecordingHeader;
   events: AsyncIterable<VigilEvent>;
+  batches: AsyncIterable<VigilEvent[]>;
   stats: Readonly<RecordingReadStats>;
 }
 
-/** One line of the file. `text` is null when the line exceeds MAX_LINE_CHARS. */
-interface Line {
-  number: number;
-  text: string | null;
-  /** False only for a last line with no newline after it. */
+/** The lines of one chunk of the file; a text is null when its line exceeds MAX_LINE_CHARS. */
+interface Lines {
+  /** The 1-based number of the first line. */
+  first: number;
+  texts: (string | null)[];
+  /** False only when the last of these is the file's last line, with no newline after it. */
   terminated: boolean;
 }
 
@@ -70,25 +74,38 @@ const MAX_LINE_CHARS = 16 * 1024 * 1024;
  */
 export async function readRecording(path: string, options: ReadRecordingOptions = {}): Promise<Recording> {
   const stream: StreamState = { cutOff: false };
-  const lines = splitLines(readBytes(path, stream));
-  const first = await lines.next();
-  const checked = first.done
-    ? { ok: false as const, message: `not a vigil recording (${stream.cutOff ? 'the file ends before its header' : 'the file is empty'})` }
-    : checkHeader(parseJson(first.value.text));
+  const chunks = splitLines(readBytes(path, stream));
+  let first: Lines | undefined;
+  while (first === undefined || first.texts.length === 0) {
+    const next = await chunks.next();
+    if (next.done) break;
+    first = next.value;
+  }
+  const checked =
+    first === undefined || first.texts.length === 0
+      ? { ok: false as const, message: `not a vigil recording (${stream.cutOff ? 'the file ends before its header' : 'the file is empty'})` }
+      : checkHeader(parseJson(first.texts[0]!));
   if (!checked.ok) {
-    await lines.return(undefined); // closes the file
+    await chunks.return(undefined); // closes the file
     throw new Error(`${path}: ${checked.message}`);
   }
+  const rest: Lines = { first: first!.first + 1, texts: first!.texts.slice(1), terminated: first!.terminated };
   const stats: RecordingReadStats = { events: 0, corrupt: 0, unknownKinds: 0, truncated: false };
-  return { header: checked.header, events: deliver(lines, stream, stats, options.onProblem), stats };
+  const batches = deliver(rest, chunks, stream, stats, options.onProblem);
+  return { header: checked.header, batches, events: oneByOne(batches), stats };
+}
+
+async function* oneByOne(batches: AsyncIterable<VigilEvent[]>): AsyncGenerator<VigilEvent> {
+  for await (const batch of batches) yield* batch;
 }
 
 async function* deliver(
-  lines: AsyncGenerator<Line>,
+  rest: Lines,
+  chunks: AsyncGenerator<Lines>,
   stream: StreamState,
   stats: RecordingReadStats,
   onProblem: ReadRecordingOptions['onProblem'],
-): AsyncGenerator<VigilEvent> {
+): AsyncGenerator<VigilEvent[]> {
   const report = (kind: RecordingProblem['kind'], line: number, message: string): void => {
     if (kind === 'corrupt') stats.corrupt++;
     else if (kind === 'unknown-kind') stats.unknownKinds++;
@@ -96,28 +113,44 @@ async function* deliver(
     onProblem?.({ kind, line, message });
   };
   let lastLine = 1;
-  for await (const line of lines) {
-    lastLine = line.number;
-    if (line.text === null) {
-      report('corrupt', line.number, `line longer than ${MAX_LINE_CHARS} characters`);
-      continue;
+  const eventsOf = ({ first, texts, terminated }: Lines): VigilEvent[] => {
+    const events: VigilEvent[] = [];
+    for (let i = 0; i < texts.length; i++) {
+      const text = texts[i]!;
+      const number = first + i;
+      lastLine = number;
+      if (text === null) {
+        report('corrupt', number, `line longer than ${MAX_LINE_CHARS} characters`);
+        continue;
+      }
+      const value = parseJson(text);
+      if (value === undefined) {
+        if (text.trim() === '') continue;
+        // Lines are objects, and no prefix of an object is valid JSON: an unterminated last line
+        // that does not parse is a write that was cut short.
+        if (terminated || i < texts.length - 1) report('corrupt', number, 'not valid JSON');
+        else report('truncated', number, 'the last line is incomplete (the recording was cut off)');
+        continue;
+      }
+      const result = checkEvent(value);
+      if (result.ok) {
+        stats.events++;
+        events.push(result.event);
+      } else {
+        report(result.reason === 'unknown-kind' ? 'unknown-kind' : 'corrupt', number, result.message);
+      }
     }
-    if (line.text.trim() === '') continue;
-    const value = parseJson(line.text);
-    if (value === undefined) {
-      // Lines are objects, and no prefix of an object is valid JSON: an unterminated last line
-      // that does not parse is a write that was cut short.
-      if (line.terminated) report('corrupt', line.number, 'not valid JSON');
-      else report('truncated', line.number, 'the last line is incomplete (the recording was cut off)');
-      continue;
+    return events;
+  };
+  try {
+    const head = eventsOf(rest);
+    if (head.length > 0) yield head;
+    for await (const lines of chunks) {
+      const events = eventsOf(lines);
+      if (events.length > 0) yield events;
     }
-    const result = checkEvent(value);
-    if (result.ok) {
-      stats.events++;
-      yield result.event;
-    } else {
-      report(result.reason === 'unknown-kind' ? 'unknown-kind' : 'corrupt', line.number, result.message);
-    }
+  } finally {
+    await chunks.return(undefined); // closes the file when the consumer stops early
   }
   // A gzip stream cut at a line boundary (the usual case after a sync flush) leaves no partial line.
   if (stream.cutOff && !stats.truncated) {
@@ -192,23 +225,25 @@ async function* inflate(compressed: AsyncIterable<Buffer>, stream: StreamState):
   }
 }
 
-async function* splitLines(bytes: AsyncIterable<Buffer>): AsyncGenerator<Line> {
+async function* splitLines(bytes: AsyncIterable<Buffer>): AsyncGenerator<Lines> {
   const decoder = new StringDecoder('utf8'); // keeps multi-byte characters split across chunks whole
   let partial = '';
   let overlong = false; // the line in progress passed the limit: its text is being dropped
-  let number = 0;
+  let number = 1;
   for await (const chunk of bytes) {
-    const parts = (partial + decoder.write(chunk)).split('\n');
-    partial = parts.pop() ?? '';
-    for (const text of parts) {
-      yield { number: ++number, text: overlong ? null : text, terminated: true };
+    const texts: (string | null)[] = (partial + decoder.write(chunk)).split('\n');
+    partial = texts.pop() as string;
+    if (overlong && texts.length > 0) {
+      texts[0] = null;
       overlong = false;
     }
     if (partial.length > MAX_LINE_CHARS) {
       overlong = true;
       partial = '';
     }
+    yield { first: number, texts, terminated: true };
+    number += texts.length;
   }
   partial += decoder.end();
-  if (overlong || partial !== '') yield { number: ++number, text: overlong ? null : partial, terminated: false };
+  if (overlong || partial !== '') yield { first: number, texts: [overlong ? null : partial], terminated: false };
 }

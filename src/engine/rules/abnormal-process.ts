@@ -2,7 +2,7 @@
 // process whitelist (profile `processWhitelist`, or entries the operator keeps in the state
 // file), and it is not on it.
 import { compileImageMatcher } from '../match.js';
-import { defineRule } from '../rule.js';
+import { defineRule, NONE } from '../rule.js';
 import { alertProcess, compileRuntimeCheck, executionKinds, executionOf, processEvidence, processName } from './process-facts.js';
 
 export default defineRule({
@@ -20,16 +20,16 @@ export default defineRule({
     }));
     const isRuntime = compileRuntimeCheck(profile.runtimeProcesses);
     return (event, ctx) => {
-      const run = executionOf(event, ctx);
-      if (!run || isRuntime(run.process, ctx)) return [];
+      const run = executionOf(event, ctx, isRuntime);
+      if (!run) return NONE;
       const container = ctx.containers.get(run.containerId)?.snapshot;
-      if (!container) return [];
+      if (!container) return NONE;
       const fromProfile = bindings.filter((b) => b.matches(container) !== undefined);
       const fromState = ctx.whitelist.forImage(container.image);
-      if (fromProfile.length === 0 && fromState === undefined) return [];
+      if (fromProfile.length === 0 && fromState === undefined) return NONE;
       const name = processName(run.process);
-      if (fromProfile.some((b) => b.names.has(name))) return [];
-      if (fromState?.some((e) => e.enabled && e.process === name)) return [];
+      if (fromProfile.some((b) => b.names.has(name))) return NONE;
+      if (fromState?.some((e) => e.enabled && e.process === name)) return NONE;
       return [
         {
           key: name,

@@ -1,7 +1,7 @@
 // user.brute_force: authentication failures from one source address against one service
 // within the window reach the threshold ("attempt"); a success from that source while its
 // failures still count is the brute force succeeding ("success", higher severity).
-import { defineRule } from '../rule.js';
+import { defineRule, NONE } from '../rule.js';
 import { addTo, SlidingWindows } from './sliding-window.js';
 
 const SAMPLE = 5;
@@ -21,7 +21,10 @@ export default defineRule({
     return (event) => {
       const a = event.data;
       const now = Date.parse(event.ts);
-      const f = sources.at(`${a.containerId ?? ''}\0${a.service}\0${a.sourceIp}`, now);
+      const key = `${a.containerId ?? ''}\0${a.service}\0${a.sourceIp}`;
+      // A success only matters from a source already failing: it starts no window.
+      const f = a.outcome === 'failure' ? sources.at(key, now) : sources.peek(key, now);
+      if (f === undefined) return NONE;
       const where = a.containerId ? '' : ` (${a.origin})`;
       const evidence = () => ({
         service: a.service,
@@ -38,7 +41,7 @@ export default defineRule({
         f.extra.users.add(a.user);
         f.extra.lines.push(a.line);
         if (f.extra.lines.length > SAMPLE) f.extra.lines.shift();
-        if (f.times.length < threshold) return [];
+        if (f.times.length < threshold) return NONE;
         return [
           {
             key: `attempt\0${a.service}\0${a.sourceIp}`,
@@ -49,7 +52,7 @@ export default defineRule({
           },
         ];
       }
-      if (f.times.length < threshold) return [];
+      if (f.times.length < threshold) return NONE;
       return [
         {
           key: `success\0${a.service}\0${a.sourceIp}\0${a.user}`,

@@ -4,7 +4,7 @@ import type { Mount } from '../events.js';
 import type { Profile } from '../profile.js';
 import { compilePathGlobs } from '../match.js';
 import { normalisePath } from '../state/mounts.js';
-import { defineRule } from '../rule.js';
+import { defineRule, NONE } from '../rule.js';
 import { containerVerb } from './container-wording.js';
 
 export interface DangerousMount {
@@ -44,7 +44,7 @@ export default defineRule({
         .map(classify)
         .filter((m): m is DangerousMount => m !== undefined)
         .sort((a, b) => a.source.localeCompare(b.source) || a.destination.localeCompare(b.destination));
-      if (mounts.length === 0) return [];
+      if (mounts.length === 0) return NONE;
       const critical = mounts.some((m) => m.reason === 'container runtime socket' || normalisePath(m.source) === '/');
       const list = mounts.map((m) => `${m.source}:${m.destination}${m.rw ? '' : ':ro'}`).join(', ');
       return [

@@ -1,7 +1,7 @@
 // system.container_namespaces: a container shares one of the host's namespaces.
 import { maxSeverity, type Severity } from '../alert.js';
 import { namespaceKinds } from '../profile.js';
-import { defineRule } from '../rule.js';
+import { defineRule, NONE } from '../rule.js';
 import { containerVerb } from './container-wording.js';
 
 export default defineRule({
@@ -27,7 +27,7 @@ export default defineRule({
       findings.push(`${kind}=host`);
       severity = maxSeverity(severity, weight);
     }
-    if (findings.length === 0) return [];
+    if (findings.length === 0) return NONE;
     return [
       {
         key: findings.join(' '),

@@ -3,7 +3,7 @@
 import { maxSeverity, type Severity } from '../alert.js';
 import type { ContainerSnapshot } from '../events.js';
 import type { Profile } from '../profile.js';
-import { defineRule } from '../rule.js';
+import { defineRule, NONE } from '../rule.js';
 import { containerVerb } from './container-wording.js';
 
 /** `CAP_SYS_ADMIN`, `sys_admin` -> `SYS_ADMIN`. */
@@ -63,7 +63,7 @@ export default defineRule({
   create: (profile) => (event) => {
     const c = event.data.container;
     const { findings, capabilities, severity } = findWeakenings(c, profile);
-    if (findings.length === 0) return [];
+    if (findings.length === 0) return NONE;
     return [
       {
         key: findings.join(' '),

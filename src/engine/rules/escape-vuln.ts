@@ -1,8 +1,8 @@
 // exploit.escape_vuln: a container process behaves like a known container-escape exploit.
 // Each technique is recognised from the audited syscall and the paths it names.
 import type { VigilEvent } from '../events.js';
-import { defineRule } from '../rule.js';
-import { alertProcess, basename, compileRuntimeCheck, containerIdOf, processEvidence } from './process-facts.js';
+import { defineRule, NONE } from '../rule.js';
+import { alertProcess, basename, compileRuntimeCheck, actorOf, processEvidence } from './process-facts.js';
 import { namedPaths, openSyscalls, opensForWrite, outcome } from './syscall-facts.js';
 
 type SyscallData = Extract<VigilEvent, { kind: 'syscall' }>['data'];
@@ -50,9 +50,9 @@ export default defineRule({
     return (event, ctx) => {
       const d = event.data;
       const technique = techniqueOf(d);
-      if (!technique) return [];
-      const containerId = containerIdOf(d.process, ctx);
-      if (containerId === undefined || isRuntime(d.process, ctx)) return [];
+      if (!technique) return NONE;
+      const containerId = actorOf(event, ctx, isRuntime)?.containerId;
+      if (containerId === undefined) return NONE;
       return [
         {
           key: `${technique.name}\0${d.process.exe}`,

@@ -1,7 +1,7 @@
 // cluster.event_deletion: Kubernetes events (core `events` or events.k8s.io) are deleted one by
 // one or by collection, by anyone but the cluster's own components (the namespace controller
 // deletes them with their namespace): covering tracks.
-import { defineRule } from '../rule.js';
+import { defineRule, NONE } from '../rule.js';
 import { alertK8s, attempt, compileIdentities, denied, requestEvidence, resourceOf, unauthenticated } from './k8s-facts.js';
 
 export default defineRule({
@@ -16,8 +16,8 @@ export default defineRule({
     return (event) => {
       const r = event.data;
       const { group, resource, subresource } = resourceOf(r);
-      if (resource !== 'events' || subresource !== '' || (group !== '' && group !== 'events.k8s.io')) return [];
-      if ((r.verb !== 'delete' && r.verb !== 'deletecollection') || unauthenticated(r) || identities.trusted(r)) return [];
+      if (resource !== 'events' || subresource !== '' || (group !== '' && group !== 'events.k8s.io')) return NONE;
+      if ((r.verb !== 'delete' && r.verb !== 'deletecollection') || unauthenticated(r) || identities.trusted(r)) return NONE;
       const namespace = r.objectRef?.namespace;
       const what = r.verb === 'deletecollection' ? `all events${namespace ? ` in ${namespace}` : ' of the cluster'}` : `event ${namespace ? `${namespace}/` : ''}${r.objectRef?.name ?? ''}`;
       const { severity, summary } = attempt(r, r.verb === 'deletecollection' ? 'high' : 'medium', `${r.user.username} deleted ${what}`);

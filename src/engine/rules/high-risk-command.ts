@@ -1,6 +1,6 @@
 // system.high_risk_command: a container process executes a command matching the profile's
 // high-risk patterns (download-and-execute, decoded payloads into a shell, nsenter, …).
-import { defineRule } from '../rule.js';
+import { defineRule, NONE } from '../rule.js';
 import { alertProcess, compileRuntimeCheck, executionKinds, executionOf, processEvidence } from './process-facts.js';
 
 export default defineRule({
@@ -14,9 +14,9 @@ export default defineRule({
     const patterns = profile.highRiskCommands.map((c) => ({ ...c, regex: new RegExp(c.pattern) }));
     const isRuntime = compileRuntimeCheck(profile.runtimeProcesses);
     return (event, ctx) => {
-      const run = executionOf(event, ctx);
-      if (!run || isRuntime(run.process, ctx)) return [];
-      const command = run.process.cmdline.join(' ');
+      const run = executionOf(event, ctx, isRuntime);
+      if (!run) return NONE;
+      const { command } = run;
       const hits = patterns.filter((p) => p.regex.test(command));
       return hits.map((hit) => ({
         key: `${hit.name}\0${command}`,

@@ -1,7 +1,7 @@
 // system.image_blocked: a container from an image on the blocked list. With `enforce: true`
 // vigil also asks for it to be stopped whenever it runs (a response, executed outside the engine).
 import { compileImageMatcher } from '../match.js';
-import { defineRule } from '../rule.js';
+import { defineRule, NONE } from '../rule.js';
 import { containerVerb } from './container-wording.js';
 
 export default defineRule({
@@ -16,7 +16,7 @@ export default defineRule({
     return (event) => {
       const c = event.data.container;
       const pattern = blocked(c);
-      if (!pattern) return [];
+      if (!pattern) return NONE;
       // A `die` snapshot can be taken before the daemon marks the container stopped.
       const running = c.state.running && event.data.reason !== 'die';
       const enforcement = !profile.enforce ? 'off' : running ? 'stopping' : 'stop when started';

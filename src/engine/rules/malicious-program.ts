@@ -1,6 +1,6 @@
 // system.container_malicious_program: a process started in a container matches a malicious
 // program's fingerprint: its executable's hash, a known miner/backdoor name, or mining argv.
-import { defineRule } from '../rule.js';
+import { defineRule, NONE } from '../rule.js';
 import { alertProcess, compileRuntimeCheck, executionKinds, executionOf, processEvidence, processName } from './process-facts.js';
 
 export default defineRule({
@@ -16,11 +16,11 @@ export default defineRule({
     const argv = profile.malware.argvPatterns.map((p) => ({ source: p, regex: new RegExp(p, 'i') }));
     const isRuntime = compileRuntimeCheck(profile.runtimeProcesses);
     return (event, ctx) => {
-      const run = executionOf(event, ctx);
-      if (!run || isRuntime(run.process, ctx)) return [];
+      const run = executionOf(event, ctx, isRuntime);
+      if (!run) return NONE;
       const sha256 = event.source === 'audit' && event.kind === 'exec' ? event.data.exeSha256 : undefined;
       const name = processName(run.process);
-      const command = run.process.cmdline.join(' ');
+      const { command } = run;
       const matched =
         sha256 !== undefined && hashes.has(sha256)
           ? { fingerprint: 'sha256', value: sha256 }
@@ -29,7 +29,7 @@ export default defineRule({
             : argv
                 .filter((p) => p.regex.test(command))
                 .map((p) => ({ fingerprint: 'command line', value: p.source }))[0];
-      if (!matched) return [];
+      if (!matched) return NONE;
       return [
         {
           key: `${matched.fingerprint}\0${matched.value}\0${run.process.exe}`,

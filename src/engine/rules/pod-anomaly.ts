@@ -7,7 +7,7 @@ import type { Pod } from '../events.js';
 import { podFromObject } from '../k8s-pod.js';
 import { compileGlobs } from '../match.js';
 import type { Profile } from '../profile.js';
-import { defineRule, type Finding } from '../rule.js';
+import { defineRule, type Finding, NONE } from '../rule.js';
 import { compileMountClassifier } from './container-mounts.js';
 import { alertK8s, attempt, compileIdentities, denied, requestEvidence, requestObject, resourceOf, type AuditRequest, unauthenticated } from './k8s-facts.js';
 
@@ -85,11 +85,11 @@ export default defineRule({
     const trustedPod = compileGlobs(settings.trustedPods);
     const identities = compileIdentities(settings);
 
-    function configFindings(pod: Pod, request?: AuditRequest): Finding[] {
-      if (trustedPod(`${pod.namespace}/${pod.name}`) !== undefined) return [];
+    function configFindings(pod: Pod, request?: AuditRequest): readonly Finding[] {
+      if (trustedPod(`${pod.namespace}/${pod.name}`) !== undefined) return NONE;
       const kubeletMirror = request?.user.username.startsWith('system:node:') === true && settings.allowKubeletMirrorPods;
       const findings = checks(pod).filter((f) => !(kubeletMirror && f.finding.startsWith('static pod')));
-      if (findings.length === 0) return [];
+      if (findings.length === 0) return NONE;
       const names = findings.map((f) => f.finding);
       const summary = `pod ${pod.namespace}/${pod.name}: ${names.join(', ')}`;
       const base = { severity: worst(findings), summary };
@@ -112,13 +112,13 @@ export default defineRule({
       ];
     }
 
-    function accessFindings(r: AuditRequest, subresource: string): Finding[] {
-      if (identities.trusted(r)) return [];
+    function accessFindings(r: AuditRequest, subresource: string): readonly Finding[] {
+      if (identities.trusted(r)) return NONE;
       const name = r.objectRef?.name ?? '';
       const namespace = r.objectRef?.namespace ?? '';
       const pod = { namespace, name };
       if (subresource === 'ephemeralcontainers') {
-        if (r.verb !== 'update' && r.verb !== 'patch') return [];
+        if (r.verb !== 'update' && r.verb !== 'patch') return NONE;
         // An update carries the whole pod; only its ephemeral containers matter here.
         const added = podFromObject({ ...requestObject(r), kind: 'Pod', spec: { containers: [], ...Object(requestObject(r).spec) } })?.ephemeralContainers ?? [];
         const { severity, summary } = attempt(r, 'high', `${r.user.username} added an ephemeral container to pod ${namespace}/${name}`);
@@ -134,7 +134,7 @@ export default defineRule({
         ];
       }
       const access = accessVerbs[subresource];
-      if (!access || (r.verb !== 'create' && r.verb !== 'get')) return [];
+      if (!access || (r.verb !== 'create' && r.verb !== 'get')) return NONE;
       const { severity, summary } = attempt(r, access.severity, `${r.user.username} ${access.what} pod ${namespace}/${name}`);
       return [
         {
@@ -151,13 +151,13 @@ export default defineRule({
     return (event) => {
       if (event.kind === 'pod.snapshot') return event.data.reason === 'deleted' ? [] : configFindings(event.data.pod);
       const r = event.data;
-      if (unauthenticated(r)) return [];
+      if (unauthenticated(r)) return NONE;
       const { group, resource, subresource } = resourceOf(r);
-      if (group !== '' || resource !== 'pods') return [];
+      if (group !== '' || resource !== 'pods') return NONE;
       if (subresource !== '') return accessFindings(r, subresource);
-      if (r.verb !== 'create') return [];
+      if (r.verb !== 'create') return NONE;
       const pod = podFromObject(r.requestObject);
-      if (!pod) return [];
+      if (!pod) return NONE;
       return configFindings({ ...pod, namespace: pod.namespace || r.objectRef?.namespace || '', name: pod.name || r.objectRef?.name || '' }, r);
     };
   },

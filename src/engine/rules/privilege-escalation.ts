@@ -3,8 +3,8 @@
 // exec (a kernel exploit), or by making a file SUID/SGID or giving it capabilities.
 import type { VigilEvent } from '../events.js';
 import type { Finding, RuleContext } from '../rule.js';
-import { defineRule } from '../rule.js';
-import { alertProcess, basename, compileRuntimeCheck, containerIdOf, processEvidence } from './process-facts.js';
+import { defineRule, NONE } from '../rule.js';
+import { alertProcess, basename, compileRuntimeCheck, actorOf, processEvidence } from './process-facts.js';
 import { argValue, chmodMode, outcome } from './syscall-facts.js';
 
 const S_ISUID = 0o4000;
@@ -94,9 +94,9 @@ export default defineRule({
   create: (profile) => {
     const isRuntime = compileRuntimeCheck(profile.runtimeProcesses);
     return (event, ctx) => {
-      const process = event.source === 'audit' ? event.data.process : event.data;
-      const containerId = containerIdOf(process, ctx);
-      if (containerId === undefined || isRuntime(process, ctx)) return [];
+      const actor = actorOf(event, ctx, isRuntime);
+      if (actor === undefined) return NONE;
+      const { process, containerId } = actor;
       const findings: Finding[] = [];
       for (const check of checks) {
         const found = check(event, ctx);
@@ -109,7 +109,7 @@ export default defineRule({
           });
         }
       }
-      return findings;
+      return findings.length > 0 ? findings : NONE;
     };
   },
 });

@@ -2,7 +2,7 @@
 // to, whether it is the container runtime at work, what it executed, and the evidence an
 // investigator needs (the process and its ancestry).
 import type { AlertProcess } from '../alert.js';
-import type { ProcessInfo, VigilEvent } from '../events.js';
+import type { EventOf, ProcessInfo, VigilEvent } from '../events.js';
 import type { RuleContext } from '../rule.js';
 
 export function basename(path: string): string {
@@ -33,7 +33,7 @@ export function containerIdOf(process: ProcessInfo, ctx: RuleContext): string | 
 /** The process and its ancestors up to the container's init (or the host), nearest first. */
 export function processEvidence(process: ProcessInfo, ctx: RuleContext) {
   const entry = ctx.processes.of(process);
-  const chain = entry ? ctx.processes.ancestry(entry.key).slice(1) : [];
+  const chain = entry ? ctx.processes.ancestry(entry).slice(1) : [];
   return {
     process: { ...alertProcess(process), startTime: process.startTime },
     ancestry: chain.map(({ info }) => ({
@@ -47,60 +47,109 @@ export function processEvidence(process: ProcessInfo, ctx: RuleContext) {
   };
 }
 
+/** Whether a process is the container runtime at work (see compileRuntimeCheck). */
+export type RuntimeCheck = (process: ProcessInfo & { comm?: string }, ctx: RuleContext) => boolean;
+
+const runtimeChecks = new WeakMap<readonly string[], RuntimeCheck>();
+
 /**
  * Whether a process is the container runtime setting a container up (runc joining namespaces,
  * mounting the rootfs). runc's stages name themselves `runc:[0:PARENT]`…, re-execute runc from
  * a memfd (their exe then reads `/memfd:runc…`, or just `/`), and the runtime's binaries are
  * known — but every ancestor still inside the container must be the runtime too, so a program
- * a container names `runc` does not pass for it.
+ * a container names `runc` does not pass for it. Rules compiled from one profile share one
+ * check, so the per-event answers below are shared too.
  */
-export function compileRuntimeCheck(runtimeProcesses: readonly string[]) {
+export function compileRuntimeCheck(runtimeProcesses: readonly string[]): RuntimeCheck {
+  const known = runtimeChecks.get(runtimeProcesses);
+  if (known) return known;
   const names = new Set(runtimeProcesses);
   const isRuntimeImage = (p: { exe: string; comm?: string }) =>
     names.has(basename(p.exe)) ||
     p.exe === '/' ||
     p.exe.startsWith('/memfd:runc') ||
     (p.comm !== undefined && (p.comm.startsWith('runc:[') || names.has(p.comm)));
-  return (process: ProcessInfo & { comm?: string }, ctx: RuleContext): boolean => {
+  const check: RuntimeCheck = (process, ctx) => {
     if (!isRuntimeImage(process)) return false;
     const self = ctx.processes.of(process);
-    const candidate = self?.parentKey !== undefined ? ctx.processes.get(self.parentKey) : ctx.processes.byPid(process.ppid);
+    const candidate = (self && ctx.processes.parentOf(self)) ?? ctx.processes.byPid(process.ppid);
     let parent = candidate && !candidate.exited && candidate.info.startTime <= process.startTime ? candidate : undefined;
     for (let depth = 0; parent && depth < 16; depth++) {
       if (parent.info.containerId === undefined) return true; // reached the host side
       if (!isRuntimeImage(parent.info)) return false;
-      parent = parent.parentKey !== undefined ? ctx.processes.get(parent.parentKey) : undefined;
+      parent = ctx.processes.parentOf(parent);
     }
     return true;
   };
+  runtimeChecks.set(runtimeProcesses, check);
+  return check;
+}
+
+/** Events about one process: what the kernel-level rules read. */
+export type ProcessEvent = EventOf<'audit/exec' | 'audit/syscall' | 'proc/process.snapshot'>;
+
+/** The container process an event is about, unless it is the runtime at work. */
+export interface Actor {
+  process: ProcessInfo & { comm?: string };
+  containerId: string;
 }
 
 /** A program that started running in a container, from audit (exact) or a /proc scan. */
-export interface Execution {
-  process: ProcessInfo;
-  containerId: string;
+export interface Execution extends Actor {
   via: 'audit' | 'proc';
+  /** The command line joined with spaces, as the command patterns match it. */
+  command: string;
+}
+
+// Most kernel-level rules ask the same questions of each event; the answers are kept for the
+// event being evaluated (one slot each: the engine evaluates one event at a time).
+const actorMemo = { event: undefined as unknown, ctx: undefined as unknown, check: undefined as unknown, value: undefined as Actor | undefined };
+const executionMemo = { event: undefined as unknown, ctx: undefined as unknown, check: undefined as unknown, value: undefined as Execution | undefined };
+
+export function actorOf(event: ProcessEvent, ctx: RuleContext, isRuntime: RuntimeCheck): Actor | undefined {
+  if (actorMemo.event === event && actorMemo.ctx === ctx && actorMemo.check === isRuntime) return actorMemo.value;
+  const process = event.source === 'audit' ? event.data.process : event.data;
+  const containerId = containerIdOf(process, ctx);
+  const value = containerId === undefined || isRuntime(process, ctx) ? undefined : { process, containerId };
+  actorMemo.event = event;
+  actorMemo.ctx = ctx;
+  actorMemo.check = isRuntime;
+  actorMemo.value = value;
+  return value;
 }
 
 /**
  * The execution an event reports, if any: a successful execve seen by audit, or a process a
  * /proc scan saw for the first time or with a new image (how exec shows without audit).
  */
-export function executionOf(event: VigilEvent, ctx: RuleContext): Execution | undefined {
-  let process: ProcessInfo;
+export function executionOf(event: VigilEvent, ctx: RuleContext, isRuntime: RuntimeCheck): Execution | undefined {
+  if (executionMemo.event === event && executionMemo.ctx === ctx && executionMemo.check === isRuntime) return executionMemo.value;
+  const value = findExecution(event, ctx, isRuntime);
+  executionMemo.event = event;
+  executionMemo.ctx = ctx;
+  executionMemo.check = isRuntime;
+  executionMemo.value = value;
+  return value;
+}
+
+function findExecution(event: VigilEvent, ctx: RuleContext, isRuntime: RuntimeCheck): Execution | undefined {
   if (event.source === 'audit' && event.kind === 'exec') {
     if (!event.data.success) return undefined;
-    process = event.data.process;
   } else if (event.source === 'proc' && event.kind === 'process.snapshot') {
-    const entry = ctx.processes.of(event.data);
-    const before = entry?.previous;
-    if (before && before.exe === event.data.exe && before.cmdline.join('\0') === event.data.cmdline.join('\0')) return undefined;
-    process = event.data;
+    const before = ctx.processes.of(event.data)?.previous;
+    if (before && before.exe === event.data.exe && sameArgv(before.cmdline, event.data.cmdline)) return undefined;
   } else {
     return undefined;
   }
-  const containerId = containerIdOf(process, ctx);
-  return containerId === undefined ? undefined : { process, containerId, via: event.source };
+  const actor = actorOf(event, ctx, isRuntime);
+  // Built field by field: an object spread here cost more than the rest of the function.
+  return actor && { process: actor.process, containerId: actor.containerId, via: event.source, command: actor.process.cmdline.join(' ') };
+}
+
+export function sameArgv(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 export const executionKinds = ['audit/exec', 'proc/process.snapshot'] as const;

@@ -1,8 +1,8 @@
 // system.reverse_shell: a shell or interpreter in a container whose stdin or stdout is a
 // network socket (TCP, UDP, or raw/ICMP tunnels), or one launched in a known reverse-shell form.
 import type { SocketInfo } from '../events.js';
-import { defineRule } from '../rule.js';
-import { alertProcess, compileRuntimeCheck, containerIdOf, executionKinds, executionOf, processEvidence, processName } from './process-facts.js';
+import { defineRule, NONE, type Finding } from '../rule.js';
+import { alertProcess, compileRuntimeCheck, actorOf, executionKinds, executionOf, processEvidence, processName } from './process-facts.js';
 
 /** A network socket connected to a peer (not a listener). */
 function connected(s: SocketInfo): boolean {
@@ -21,10 +21,10 @@ export default defineRule({
     const forms = profile.reverseShell.argvPatterns.map((p) => ({ source: p, regex: new RegExp(p) }));
     const isRuntime = compileRuntimeCheck(profile.runtimeProcesses);
     return (event, ctx) => {
-      const findings = [];
-      const run = executionOf(event, ctx);
-      if (run && !isRuntime(run.process, ctx)) {
-        const command = run.process.cmdline.join(' ');
+      const findings: Finding[] = [];
+      const run = executionOf(event, ctx, isRuntime);
+      if (run) {
+        const { command } = run;
         const form = forms.find((f) => f.regex.test(command));
         if (form) {
           findings.push({
@@ -40,9 +40,9 @@ export default defineRule({
       if (event.source === 'proc' && event.kind === 'process.snapshot') {
         const p = event.data;
         const name = processName(p);
-        const stdio = p.sockets.filter((s) => s.fd <= 2 && connected(s));
-        const containerId = containerIdOf(p, ctx);
-        if (shells.has(name) && stdio.length > 0 && containerId !== undefined && !isRuntime(p, ctx)) {
+        const stdio = shells.has(name) ? p.sockets.filter((s) => s.fd <= 2 && connected(s)) : [];
+        const containerId = stdio.length > 0 ? actorOf(event, ctx, isRuntime)?.containerId : undefined;
+        if (containerId !== undefined) {
           const peer = stdio[0]!;
           findings.push({
             key: `stdio\0${p.exe}\0${peer.remote}`,
@@ -53,7 +53,7 @@ export default defineRule({
           });
         }
       }
-      return findings;
+      return findings.length > 0 ? findings : NONE;
     };
   },
 });

@@ -5,7 +5,7 @@
 import type { Severity } from '../alert.js';
 import { list, obj, strings } from '../json.js';
 import { compileGlobs } from '../match.js';
-import { defineRule, type Finding } from '../rule.js';
+import { defineRule, type Finding, NONE } from '../rule.js';
 import { alertK8s, attempt, compileIdentities, denied, requestEvidence, requestObject, resourceOf, type AuditRequest, unauthenticated } from './k8s-facts.js';
 
 const RBAC = 'rbac.authorization.k8s.io';
@@ -55,29 +55,29 @@ export default defineRule({
       k8s: alertK8s(r),
     });
 
-    function role(r: AuditRequest, kind: 'Role' | 'ClusterRole'): Finding[] {
+    function role(r: AuditRequest, kind: 'Role' | 'ClusterRole'): readonly Finding[] {
       const why = dangerousRules(requestObject(r));
       const namespace = kind === 'Role' ? (r.objectRef?.namespace ?? '') : '';
       const name = objectName(r);
-      if (why.length === 0) return [];
+      if (why.length === 0) return NONE;
       if (!denied(r)) {
         dangerousRoles.set(`${kind}/${namespace}/${name}`, why);
         if (dangerousRoles.size > MAX_ROLES) dangerousRoles.delete(dangerousRoles.keys().next().value!);
       }
-      if (identities.trusted(r)) return [];
+      if (identities.trusted(r)) return NONE;
       return [finding(r, `role\0${kind}/${namespace}/${name}`, 'high', `${r.user.username} wrote ${kind} ${namespace ? `${namespace}/` : ''}${name} granting ${why.join(', ')}`, { role: { kind, namespace, name }, grants: why })];
     }
 
-    function binding(r: AuditRequest, kind: 'RoleBinding' | 'ClusterRoleBinding'): Finding[] {
+    function binding(r: AuditRequest, kind: 'RoleBinding' | 'ClusterRoleBinding'): readonly Finding[] {
       const object = requestObject(r);
       const roleRef = (object.roleRef ?? {}) as Record<string, unknown>;
       const refKind = String(roleRef.kind ?? '');
       const refName = String(roleRef.name ?? '');
-      if (!refName) return []; // a patch of the subjects only: roleRef cannot change
+      if (!refName) return NONE; // a patch of the subjects only: roleRef cannot change
       const namespace = r.objectRef?.namespace ?? '';
       const grants = dangerousRoles.get(`${refKind}/${refKind === 'Role' ? namespace : ''}/${refName}`);
       const named = highPrivilege(refName) !== undefined;
-      if (!named && !grants) return [];
+      if (!named && !grants) return NONE;
       const subjects = list(object.subjects).map((s) => {
         const o = (s ?? {}) as Record<string, unknown>;
         return `${String(o.kind ?? '')}:${o.namespace ? `${String(o.namespace)}/` : ''}${String(o.name ?? '')}`;
@@ -96,23 +96,23 @@ export default defineRule({
 
     return (event) => {
       const r = event.data;
-      if (unauthenticated(r)) return [];
+      if (unauthenticated(r)) return NONE;
       const { group, resource, subresource } = resourceOf(r);
       if (group === RBAC && WRITES.has(r.verb) && subresource === '') {
         if (resource === 'roles') return role(r, 'Role');
         if (resource === 'clusterroles') return role(r, 'ClusterRole');
-        if (identities.trusted(r)) return [];
+        if (identities.trusted(r)) return NONE;
         if (resource === 'rolebindings') return binding(r, 'RoleBinding');
         if (resource === 'clusterrolebindings') return binding(r, 'ClusterRoleBinding');
-        return [];
+        return NONE;
       }
       const namespace = r.objectRef?.namespace ?? '';
-      if (group !== '' || resource !== 'serviceaccounts' || r.verb !== 'create' || !systemNamespaces.has(namespace) || identities.trusted(r)) return [];
+      if (group !== '' || resource !== 'serviceaccounts' || r.verb !== 'create' || !systemNamespaces.has(namespace) || identities.trusted(r)) return NONE;
       const name = objectName(r);
       if (subresource === 'token') {
         return [finding(r, `token\0${namespace}/${name}\0${r.user.username}`, 'high', `${r.user.username} requested a token for service account ${namespace}/${name}`, { serviceAccount: `${namespace}/${name}` })];
       }
-      if (subresource !== '') return [];
+      if (subresource !== '') return NONE;
       return [finding(r, `serviceaccount\0${namespace}/${name}`, 'medium', `${r.user.username} created service account ${namespace}/${name} in a system namespace`, { serviceAccount: `${namespace}/${name}` })];
     };
   },

@@ -2,7 +2,7 @@
 // image glob -> in-container path globs) is modified, renamed, deleted, or has its mode or owner
 // changed. Files found at container start are not changes.
 import { compileImageMatcher, compilePathGlobs } from '../match.js';
-import { defineRule } from '../rule.js';
+import { defineRule, NONE } from '../rule.js';
 
 const verbs = { created: 'created', modified: 'modified', renamed: 'renamed', deleted: 'deleted', attributes: 'given a new mode or owner' } as const;
 
@@ -21,9 +21,9 @@ export default defineRule({
     }));
     return (event, ctx) => {
       const change = event.data;
-      if (change.action === 'present') return [];
+      if (change.action === 'present') return NONE;
       const container = ctx.containers.get(change.containerId)?.snapshot;
-      if (!container) return [];
+      if (!container) return NONE;
       // A rename touches two names: the protected one may be either.
       const names = [change.path, ...(change.previousPath === undefined ? [] : [change.previousPath])];
       for (const policy of policies) {
@@ -51,7 +51,7 @@ export default defineRule({
           ];
         }
       }
-      return [];
+      return NONE;
     };
   },
 });

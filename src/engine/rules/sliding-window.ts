@@ -1,5 +1,6 @@
 // Recent events per key (a container, a source address, a user) within a time window: what the
 // burst rules count. Only the most recently active keys are kept, so memory stays bounded.
+import { RecentMap } from '../recent-map.js';
 
 export interface Window<I, T> {
   /** Event times (ms) and sequence numbers inside the window, oldest first. */
@@ -12,26 +13,37 @@ export interface Window<I, T> {
 }
 
 export class SlidingWindows<I, T> {
-  private readonly windows = new Map<string, Window<I, T>>();
+  private readonly windows: RecentMap<string, Window<I, T>>;
 
   constructor(
     private readonly windowMs: number,
     private readonly extra: () => T,
-    private readonly maxKeys = 10_000,
-  ) {}
+    maxKeys = 10_000,
+  ) {
+    this.windows = new RecentMap(maxKeys);
+  }
 
-  /** The key's window at `now`, older events dropped; the key becomes the most recently active. */
+  /** The key's window at `now`, older events dropped; created when the key has none. */
   at(key: string, now: number): Window<I, T> {
-    const w = this.windows.get(key) ?? { times: [], seqs: [], items: [], extra: this.extra() };
-    while (w.times.length > 0 && now - w.times[0]! > this.windowMs) {
-      w.times.shift();
-      w.seqs.shift();
-      w.items.shift();
+    let w = this.peek(key, now);
+    if (w === undefined) {
+      w = { times: [], seqs: [], items: [], extra: this.extra() };
+      this.windows.set(key, w);
     }
-    // Re-inserted so the map's order is least recently active first.
-    this.windows.delete(key);
-    this.windows.set(key, w);
-    if (this.windows.size > this.maxKeys) this.windows.delete(this.windows.keys().next().value!);
+    return w;
+  }
+
+  /** The key's window at `now` if it has one (a check that must not start tracking a key). */
+  peek(key: string, now: number): Window<I, T> | undefined {
+    const w = this.windows.get(key);
+    if (w === undefined) return undefined;
+    let expired = 0;
+    while (expired < w.times.length && now - w.times[expired]! > this.windowMs) expired++;
+    if (expired > 0) {
+      w.times.splice(0, expired);
+      w.seqs.splice(0, expired);
+      w.items.splice(0, expired);
+    }
     return w;
   }
 }

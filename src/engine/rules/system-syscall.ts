@@ -1,7 +1,7 @@
 // system.syscall: a container process calls a syscall on the profile's high-risk list. The
 // runtime's own calls while it sets a container up (runc joining namespaces) are not alerted.
-import { defineRule } from '../rule.js';
-import { alertProcess, basename, compileRuntimeCheck, containerIdOf, processEvidence } from './process-facts.js';
+import { defineRule, NONE } from '../rule.js';
+import { alertProcess, basename, compileRuntimeCheck, actorOf, processEvidence } from './process-facts.js';
 import { outcome } from './syscall-facts.js';
 
 export default defineRule({
@@ -16,9 +16,9 @@ export default defineRule({
     const isRuntime = compileRuntimeCheck(profile.runtimeProcesses);
     return (event, ctx) => {
       const d = event.data;
-      if (!risky.has(d.syscall)) return [];
-      const containerId = containerIdOf(d.process, ctx);
-      if (containerId === undefined || isRuntime(d.process, ctx)) return [];
+      if (!risky.has(d.syscall)) return NONE;
+      const containerId = actorOf(event, ctx, isRuntime)?.containerId;
+      if (containerId === undefined) return NONE;
       return [
         {
           key: `${d.syscall}\0${d.process.exe}`,

@@ -1,7 +1,7 @@
 // cluster.user_enumeration: an identity that is neither an administrator nor a cluster component
 // asks what it may do (SelfSubjectRulesReview / SelfSubjectAccessReview) or lists the cluster's
 // roles, bindings, secrets, service accounts or users; a burst of either weighs more.
-import { defineRule, type Finding } from '../rule.js';
+import { defineRule, type Finding, NONE } from '../rule.js';
 import { addTo, SlidingWindows } from './sliding-window.js';
 import { alertK8s, attempt, compileIdentities, requestEvidence, resourceOf, unauthenticated } from './k8s-facts.js';
 
@@ -27,7 +27,7 @@ export default defineRule({
       const { group, resource, subresource } = resourceOf(r);
       const selfReview = group === 'authorization.k8s.io' && SELF_REVIEWS.has(resource) && r.verb === 'create';
       const listing = r.verb === 'list' && subresource === '' && ENUMERATED.has(resource);
-      if ((!selfReview && !listing) || unauthenticated(r) || identities.trusted(r) || identities.admin(r)) return [];
+      if ((!selfReview && !listing) || unauthenticated(r) || identities.trusted(r) || identities.admin(r)) return NONE;
       const user = r.user.username;
       const what = selfReview ? resource : `list ${resource}`;
       const now = Date.parse(event.ts);

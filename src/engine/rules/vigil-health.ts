@@ -1,6 +1,6 @@
 // vigil's own health, reported as alerts of category `vigil`: a source that went down or
 // degraded, and the outcome of enforcement actions vigil took.
-import { defineRule } from '../rule.js';
+import { defineRule, NONE } from '../rule.js';
 
 export const sourceDown = defineRule({
   id: 'vigil.source_down',
@@ -10,7 +10,7 @@ export const sourceDown = defineRule({
   consumes: ['vigil/source.status'],
   create: () => (event) => {
     const { source, state, reason } = event.data;
-    if (state === 'up' || state === 'off') return [];
+    if (state === 'up' || state === 'off') return NONE;
     return [
       {
         // Every outage is its own alert: keyed by the event that reported it.
@@ -52,7 +52,7 @@ export const auditLost = defineRule({
   consumes: ['audit/status'],
   create: () => (event) => {
     const { lost, lostSince, backlog } = event.data;
-    if (lostSince === 0) return [];
+    if (lostSince === 0) return NONE;
     return [
       {
         key: `${event.seq}`,

@@ -3,7 +3,7 @@
 // (signs in webshell/signs.ts, and the profile's `webshell` signatures).
 import { extname } from 'node:path/posix';
 import { compilePathGlobs } from '../match.js';
-import { defineRule } from '../rule.js';
+import { defineRule, NONE } from '../rule.js';
 import { compileSignatures } from '../signature-match.js';
 import { webshellSigns } from './webshell/signs.js';
 
@@ -20,13 +20,14 @@ export default defineRule({
     const signatures = compileSignatures(profile.signatures.filter((s) => s.kind === 'webshell'));
     return (event) => {
       const c = event.data;
-      if (c.action === 'deleted' || c.action === 'attributes' || c.content === undefined) return [];
+      if (c.action === 'deleted' || c.action === 'attributes' || c.content === undefined) return NONE;
       const extension = extname(c.path).slice(1).toLowerCase();
+      if (!extensions.has(extension)) return NONE;
       const directory = inWeb(c.path);
-      if (!extensions.has(extension) || directory === undefined) return [];
+      if (directory === undefined) return NONE;
       const signs = webshellSigns(c.content, extension);
       const matched = signatures(c.content, c.path);
-      if (signs.length === 0 && matched.length === 0) return [];
+      if (signs.length === 0 && matched.length === 0) return NONE;
       const first = signs[0]?.description ?? matched[0]!.description;
       return [
         {

@@ -1,150 +1,193 @@
-// The process table: processes keyed by pid + start time (pid reuse cannot graft a new process
-// onto an old tree), with parent links for ancestry. Bounded: exited processes are evicted first.
+// The process table: processes identified by pid + start time (pid reuse cannot graft a new
+// process onto an old tree), with parent links for ancestry. Bounded: exited processes are
+// evicted first. Every event touches it, so it is indexed by pid alone (a number), holders of a
+// reused pid are chained behind the newest, and a parent is named by pid + start time rather
+// than held, so an evicted ancestor is simply gone.
 import type { ProcessInfo, SocketInfo, VigilEvent } from '../events.js';
 
 export interface ProcessEntry {
-  key: string;
   info: ProcessInfo;
   /** What the process looked like before its latest update (credential changes show here). */
   previous: ProcessInfo | undefined;
   /** Open sockets at the latest /proc scan. */
   sockets: SocketInfo[];
-  parentKey: string | undefined;
-  children: Set<string>;
+  /** The parent's pid and start time; -1 when the parent was unknown at insert. */
+  parentPid: number;
+  parentStart: number;
   exited: boolean;
-}
-
-export function processKey(pid: number, startTime: number): string {
-  return `${pid}:${startTime}`;
+  /** The previous holder of this pid, while the table keeps it. */
+  older: ProcessEntry | undefined;
+  removed: boolean;
 }
 
 /** Deepest ancestry walked; real trees are far shallower, so hitting it means a loop or junk. */
 const MAX_DEPTH = 128;
 
+/** An insertion- or exit-ordered queue of entries, consumed from the head. */
+class EntryQueue {
+  private items: ProcessEntry[] = [];
+  private head = 0;
+
+  push(entry: ProcessEntry): void {
+    this.items.push(entry);
+  }
+
+  /** The oldest entry still in the table. */
+  shift(): ProcessEntry | undefined {
+    while (this.head < this.items.length) {
+      const entry = this.items[this.head++]!;
+      if (!entry.removed) return entry;
+    }
+    return undefined;
+  }
+
+  /**
+   * Drops the consumed head once it is half the array, and removed entries once the array passes
+   * `limit` (twice what the table can hold): each copy pays for as many pushes as it moves.
+   */
+  compact(limit: number): void {
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    if (this.items.length - this.head > limit) {
+      this.items = this.items.slice(this.head).filter((e) => !e.removed);
+      this.head = 0;
+    }
+  }
+}
+
 export class ProcessTable {
-  private readonly byKey = new Map<string, ProcessEntry>();
-  /** pid -> key of the newest process with that pid. */
-  private readonly currentByPid = new Map<number, string>();
-  private readonly exitedOrder: string[] = [];
+  /** pid -> the newest process with that pid (older holders chained behind it). */
+  private readonly current = new Map<number, ProcessEntry>();
+  private readonly inserted = new EntryQueue();
+  private readonly exitedOrder = new EntryQueue();
+  private count = 0;
 
   constructor(private readonly cap = 65_536) {}
 
   apply(event: VigilEvent): void {
     if (event.source === 'proc') {
       if (event.kind === 'process.snapshot') this.upsert(event.data, event.data.sockets);
-      else this.exit(processKey(event.data.pid, event.data.startTime));
+      else this.exit(this.of(event.data));
     } else if (event.source === 'audit') {
       // An exec replaces the process image; another syscall only introduces a process not yet
       // seen (its proctitle is cut at 128 bytes, so it must not overwrite a full argv).
       if (event.kind === 'exec') this.upsert(event.data.process);
-      else if (event.kind === 'syscall') this.introduce(event.data.process);
+      else if (event.kind === 'syscall' && this.of(event.data.process) === undefined) this.insert(event.data.process, []);
     }
   }
 
-  /** The entry for the process an event names, if the table knows it. */
+  /** The entry for a process (pid + start time), if the table knows it. */
   of(process: { pid: number; startTime: number }): ProcessEntry | undefined {
-    return this.byKey.get(processKey(process.pid, process.startTime));
-  }
-
-  get(key: string): ProcessEntry | undefined {
-    return this.byKey.get(key);
+    let entry = this.current.get(process.pid);
+    while (entry !== undefined && entry.info.startTime !== process.startTime) entry = entry.older;
+    return entry;
   }
 
   /** The live (or most recent) process with this pid. */
   byPid(pid: number): ProcessEntry | undefined {
-    const key = this.currentByPid.get(pid);
-    return key === undefined ? undefined : this.byKey.get(key);
+    return this.current.get(pid);
+  }
+
+  parentOf(entry: ProcessEntry): ProcessEntry | undefined {
+    return entry.parentStart < 0 ? undefined : this.of({ pid: entry.parentPid, startTime: entry.parentStart });
   }
 
   /** The process and its ancestors, nearest first; stops at an unknown parent or a loop. */
-  ancestry(key: string): ProcessEntry[] {
+  ancestry(entry: ProcessEntry): ProcessEntry[] {
     const chain: ProcessEntry[] = [];
-    const seen = new Set<string>();
-    for (let k: string | undefined = key; k !== undefined && chain.length < MAX_DEPTH; ) {
-      const entry = this.byKey.get(k);
-      if (!entry || seen.has(k)) break;
-      seen.add(k);
-      chain.push(entry);
-      k = entry.parentKey;
+    for (let e: ProcessEntry | undefined = entry; e !== undefined && chain.length < MAX_DEPTH && !chain.includes(e); e = this.parentOf(e)) {
+      chain.push(e);
     }
     return chain;
   }
 
-  /** Direct children in stable pid order. */
-  children(key: string): ProcessEntry[] {
-    const entry = this.byKey.get(key);
-    if (!entry) return [];
-    return [...entry.children]
-      .map((k) => this.byKey.get(k))
-      .filter((e): e is ProcessEntry => e !== undefined)
-      .sort((a, b) => a.info.pid - b.info.pid || a.info.startTime - b.info.startTime);
+  /** Direct children in stable pid order (a scan: asked for on drill-down, not per event). */
+  children(parent: ProcessEntry): ProcessEntry[] {
+    const { pid, startTime } = parent.info;
+    const found: ProcessEntry[] = [];
+    for (const newest of this.current.values()) {
+      for (let e: ProcessEntry | undefined = newest; e !== undefined; e = e.older) {
+        if (e.parentPid === pid && e.parentStart === startTime) found.push(e);
+      }
+    }
+    return found.sort((a, b) => a.info.pid - b.info.pid || a.info.startTime - b.info.startTime);
   }
 
   get size(): number {
-    return this.byKey.size;
+    return this.count;
   }
 
   private upsert(info: ProcessInfo, sockets?: SocketInfo[]): void {
-    const known = this.byKey.get(processKey(info.pid, info.startTime));
-    if (!known) return this.insert(info, sockets ?? []);
+    const known = this.of(info);
+    if (known === undefined) return this.insert(info, sockets ?? []);
     known.previous = known.info;
-    known.info = this.attributed(info, known.parentKey);
+    known.info = this.attributed(info, known);
     if (sockets) known.sockets = sockets;
   }
 
-  private introduce(info: ProcessInfo): void {
-    if (!this.byKey.has(processKey(info.pid, info.startTime))) this.insert(info, []);
-  }
-
   private insert(info: ProcessInfo, sockets: SocketInfo[]): void {
-    const key = processKey(info.pid, info.startTime);
-    const previous = this.currentByPid.get(info.pid);
-    if (previous !== undefined) this.exit(previous); // pid reused: the old holder is gone
-    const parent = this.byPid(info.ppid);
-    const parentKey = parent && parent.info.startTime <= info.startTime ? parent.key : undefined;
-    this.byKey.set(key, {
-      key,
-      info: this.attributed(info, parentKey),
+    const older = this.current.get(info.pid);
+    this.exit(older); // pid reused: the old holder is gone
+    const parent = this.current.get(info.ppid);
+    const known = parent !== undefined && parent.info.startTime <= info.startTime;
+    const entry: ProcessEntry = {
+      info,
       previous: undefined,
       sockets,
-      parentKey,
-      children: new Set(),
+      parentPid: known ? parent.info.pid : -1,
+      parentStart: known ? parent.info.startTime : -1,
       exited: false,
-    });
-    this.currentByPid.set(info.pid, key);
-    if (parentKey !== undefined) parent!.children.add(key);
-    this.evict();
+      older,
+      removed: false,
+    };
+    entry.info = this.attributed(info, entry);
+    this.current.set(info.pid, entry);
+    this.inserted.push(entry);
+    if (++this.count > this.cap) this.evict();
   }
 
   /**
    * A process whose cgroup could not be read (it was gone) belongs to its parent's container:
    * children inherit their parent's cgroup at fork.
    */
-  private attributed(info: ProcessInfo, parentKey: string | undefined): ProcessInfo {
-    if (info.containerId !== undefined || parentKey === undefined) return info;
-    const containerId = this.byKey.get(parentKey)?.info.containerId;
+  private attributed(info: ProcessInfo, entry: ProcessEntry): ProcessInfo {
+    if (info.containerId !== undefined) return info;
+    const containerId = this.parentOf(entry)?.info.containerId;
     return containerId === undefined ? info : { ...info, containerId };
   }
 
-  private exit(key: string): void {
-    const entry = this.byKey.get(key);
-    if (!entry || entry.exited) return;
+  private exit(entry: ProcessEntry | undefined): void {
+    if (entry === undefined || entry.exited) return;
     entry.exited = true;
-    this.exitedOrder.push(key);
+    this.exitedOrder.push(entry);
   }
 
   private evict(): void {
-    while (this.byKey.size > this.cap) {
-      const key = this.exitedOrder.shift() ?? this.byKey.keys().next().value!;
-      this.remove(key);
+    while (this.count > this.cap) {
+      const victim = this.exitedOrder.shift() ?? this.inserted.shift();
+      if (victim === undefined) break;
+      this.remove(victim);
     }
+    this.exitedOrder.compact(this.cap * 2);
+    this.inserted.compact(this.cap * 2);
   }
 
-  private remove(key: string): void {
-    const entry = this.byKey.get(key);
-    if (!entry) return;
-    this.byKey.delete(key);
-    if (this.currentByPid.get(entry.info.pid) === key) this.currentByPid.delete(entry.info.pid);
-    if (entry.parentKey !== undefined) this.byKey.get(entry.parentKey)?.children.delete(key);
+  private remove(entry: ProcessEntry): void {
+    entry.removed = true;
+    this.count--;
+    const newest = this.current.get(entry.info.pid);
+    if (newest === entry) {
+      if (entry.older !== undefined) this.current.set(entry.info.pid, entry.older);
+      else this.current.delete(entry.info.pid);
+      return;
+    }
+    for (let e = newest; e !== undefined; e = e.older) {
+      if (e.older === entry) {
+        e.older = entry.older;
+        return;
+      }
+    }
   }
 }

@@ -44,13 +44,13 @@ export function processTreeOf(alert: Alert, engine: Engine): ProcessNode[] {
   const startTime = (alert.evidence.process as { startTime?: number } | undefined)?.startTime;
   const offender = startTime !== undefined ? engine.processes.of({ pid, startTime }) : engine.processes.byPid(pid);
   if (!offender) return [];
-  const chain = engine.processes.ancestry(offender.key).reverse();
+  const chain = engine.processes.ancestry(offender).reverse();
   // Up to the container's init: ancestors outside the container (the shim, runc) stay, once.
   const inContainer = chain.findIndex((e) => e.info.containerId !== undefined);
   const shown = inContainer > 0 ? chain.slice(inContainer - 1) : chain;
-  const tree = shown.map((e, i) => node(e, i, e.key === offender.key));
+  const tree = shown.map((e, i) => node(e, i, e === offender));
   const depth = shown.length;
-  for (const child of engine.processes.children(offender.key)) tree.push(node(child, depth, false));
+  for (const child of engine.processes.children(offender)) tree.push(node(child, depth, false));
   return tree;
 }
 
