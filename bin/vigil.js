@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+import { setFlagsFromString } from 'node:v8';
+
 // Compiled output only: startup never pays a TypeScript compile. React's production build:
 // the development one is several times slower and keeps debugging data for every render.
 process.env.NODE_ENV ??= 'production';
@@ -8,6 +10,10 @@ if (process.stdout.isTTY) {
   delete process.env.CI;
   delete process.env.CONTINUOUS_INTEGRATION;
 }
+// vigil keeps a bounded working set (under 100 MB on a busy node) but makes a lot of short-lived
+// garbage; V8's default lets the heap grow to several times the live size before a full
+// collection. Growing by at most half keeps the footprint near what is live, at no cost in speed.
+setFlagsFromString('--heap-growing-percent=50');
 const { main } = await import('../dist/cli/main.js');
 
 main(process.argv.slice(2)).then(

@@ -129,6 +129,20 @@ describe('process table', () => {
     expect(t.size).toBeLessThanOrEqual(100);
     expect(t.of({ pid: 1, startTime: 1 })).toBeDefined();
   });
+
+  it('stays bounded when nothing exits, dropping the oldest, and keeps older holders of a reused pid findable', () => {
+    const t = new ProcessTable(100);
+    for (let i = 0; i < 1000; i++) t.apply(proc(i + 1, 1000 + i, 1, 10 + i));
+    expect(t.size).toBe(100);
+    expect(t.of({ pid: 1999, startTime: 1009 })).toBeDefined();
+    expect(t.of({ pid: 1900, startTime: 910 })).toBeDefined();
+    expect(t.of({ pid: 1899, startTime: 909 })).toBeUndefined();
+    // A reused pid: the newest holder and the one before it are both found by start time.
+    const u = new ProcessTable();
+    for (const e of [proc(1, 50, 1, 5), proc(2, 50, 1, 100)]) u.apply(e);
+    expect(u.of({ pid: 50, startTime: 5 })?.exited).toBe(true);
+    expect(u.of({ pid: 50, startTime: 100 })?.exited).toBe(false);
+  });
 });
 
 describe('mount map', () => {

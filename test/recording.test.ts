@@ -121,6 +121,28 @@ describe('round trip', () => {
     expect(back.stats).toEqual({ events: events.length, corrupt: 0, unknownKinds: 0, truncated: false });
     expect(back.problems).toEqual([]);
   });
+
+  it('delivers the same events in the same order a chunk at a time', async () => {
+    const path = join(dir, 'batches.jsonl.gz');
+    const events = sampleEvents();
+    const writer = await openRecordingWriter(path, header);
+    for (const event of events) writer.write(event);
+    await writer.close();
+    const recording = await readRecording(path);
+    const batches: VigilEvent[][] = [];
+    for await (const batch of recording.batches) batches.push(batch);
+    expect(batches.length).toBeGreaterThan(1);
+    expect(batches.flat()).toEqual(events);
+    expect(recording.stats.events).toBe(events.length);
+  });
+
+  it('drops keys an event kind does not have, as the schema does', async () => {
+    const path = join(dir, 'extra-keys.jsonl');
+    const event = { ...statusEvent(1), extra: 'envelope', data: { source: 'docker', state: 'up', injected: { deep: true } } };
+    await writeFile(path, lines(headerLine, JSON.stringify(event)));
+    const back = await readAll(path);
+    expect(back.events).toEqual([statusEvent(1)]);
+  });
 });
 
 describe('writer', () => {

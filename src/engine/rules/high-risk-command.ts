@@ -1,5 +1,6 @@
 // system.high_risk_command: a container process executes a command matching the profile's
 // high-risk patterns (download-and-execute, decoded payloads into a shell, nsenter, …).
+import { compileUnion } from '../match.js';
 import { defineRule, NONE } from '../rule.js';
 import { alertProcess, compileRuntimeCheck, executionKinds, executionOf, processEvidence } from './process-facts.js';
 
@@ -12,11 +13,13 @@ export default defineRule({
   consumes: executionKinds,
   create: (profile) => {
     const patterns = profile.highRiskCommands.map((c) => ({ ...c, regex: new RegExp(c.pattern) }));
+    const anyPattern = compileUnion(patterns.map((p) => p.pattern));
     const isRuntime = compileRuntimeCheck(profile.runtimeProcesses);
     return (event, ctx) => {
       const run = executionOf(event, ctx, isRuntime);
       if (!run) return NONE;
       const { command } = run;
+      if (!anyPattern(command)) return NONE;
       const hits = patterns.filter((p) => p.regex.test(command));
       return hits.map((hit) => ({
         key: `${hit.name}\0${command}`,

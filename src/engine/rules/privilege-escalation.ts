@@ -97,11 +97,11 @@ export default defineRule({
       const actor = actorOf(event, ctx, isRuntime);
       if (actor === undefined) return NONE;
       const { process, containerId } = actor;
-      const findings: Finding[] = [];
+      let findings: Finding[] | undefined;
       for (const check of checks) {
         const found = check(event, ctx);
         if (found) {
-          findings.push({
+          (findings ??= []).push({
             ...found,
             containerId,
             process: alertProcess(process),
@@ -109,7 +109,7 @@ export default defineRule({
           });
         }
       }
-      return findings.length > 0 ? findings : NONE;
+      return findings ?? NONE;
     };
   },
 });

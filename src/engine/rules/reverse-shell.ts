@@ -1,6 +1,7 @@
 // system.reverse_shell: a shell or interpreter in a container whose stdin or stdout is a
 // network socket (TCP, UDP, or raw/ICMP tunnels), or one launched in a known reverse-shell form.
 import type { SocketInfo } from '../events.js';
+import { compileUnion } from '../match.js';
 import { defineRule, NONE, type Finding } from '../rule.js';
 import { alertProcess, compileRuntimeCheck, actorOf, executionKinds, executionOf, processEvidence, processName } from './process-facts.js';
 
@@ -19,13 +20,14 @@ export default defineRule({
   create: (profile) => {
     const shells = new Set(profile.reverseShell.shells);
     const forms = profile.reverseShell.argvPatterns.map((p) => ({ source: p, regex: new RegExp(p) }));
+    const anyForm = compileUnion(profile.reverseShell.argvPatterns);
     const isRuntime = compileRuntimeCheck(profile.runtimeProcesses);
     return (event, ctx) => {
       const findings: Finding[] = [];
       const run = executionOf(event, ctx, isRuntime);
       if (run) {
         const { command } = run;
-        const form = forms.find((f) => f.regex.test(command));
+        const form = anyForm(command) ? forms.find((f) => f.regex.test(command)) : undefined;
         if (form) {
           findings.push({
             key: `argv\0${command}`,

@@ -12,11 +12,14 @@ export class ContainerTable {
   /** Host pid of each running container's init process -> container id. */
   private readonly byInitPid = new Map<number, string>();
   private readonly removedOrder: string[] = [];
+  private lastId: string | undefined;
+  private lastEntry: ContainerEntry | undefined;
 
   constructor(private readonly removedCap = 1024) {}
 
   apply(event: VigilEvent): void {
     if (event.source !== 'docker') return;
+    this.lastId = undefined;
     if (event.kind === 'container.snapshot') {
       const { container } = event.data;
       this.trackInit(container);
@@ -40,7 +43,13 @@ export class ContainerTable {
   }
 
   get(id: string): ContainerEntry | undefined {
-    return this.byId.get(id);
+    // Several rules look up the same container for one event: the last answer is kept (ids are
+    // 64 characters, and hashing a freshly parsed one each time shows in a profile).
+    if (id !== this.lastId) {
+      this.lastId = id;
+      this.lastEntry = this.byId.get(id);
+    }
+    return this.lastEntry;
   }
 
   /** The container whose init process has this host pid (the runtime reports it on start). */

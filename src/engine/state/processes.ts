@@ -64,7 +64,8 @@ export class ProcessTable {
   private readonly exitedOrder = new EntryQueue();
   private count = 0;
 
-  constructor(private readonly cap = 65_536) {}
+  /** Several times the processes a busy node runs at once; exited ones are evicted first. */
+  constructor(private readonly cap = 32_768) {}
 
   apply(event: VigilEvent): void {
     if (event.source === 'proc') {
@@ -74,7 +75,7 @@ export class ProcessTable {
       // An exec replaces the process image; another syscall only introduces a process not yet
       // seen (its proctitle is cut at 128 bytes, so it must not overwrite a full argv).
       if (event.kind === 'exec') this.upsert(event.data.process);
-      else if (event.kind === 'syscall' && this.of(event.data.process) === undefined) this.insert(event.data.process, []);
+      else if (event.kind === 'syscall' && this.of(event.data.process) === undefined) this.insert(event.data.process, [], this.current.get(event.data.process.pid));
     }
   }
 
@@ -120,20 +121,22 @@ export class ProcessTable {
   }
 
   private upsert(info: ProcessInfo, sockets?: SocketInfo[]): void {
-    const known = this.of(info);
-    if (known === undefined) return this.insert(info, sockets ?? []);
+    const newest = this.current.get(info.pid);
+    let known = newest;
+    while (known !== undefined && known.info.startTime !== info.startTime) known = known.older;
+    if (known === undefined) return this.insert(info, sockets ?? [], newest);
     known.previous = known.info;
-    known.info = this.attributed(info, known);
+    known.info = this.attributed(this.kept(info), known);
     if (sockets) known.sockets = sockets;
   }
 
-  private insert(info: ProcessInfo, sockets: SocketInfo[]): void {
-    const older = this.current.get(info.pid);
-    this.exit(older); // pid reused: the old holder is gone
+  /** `older`: the process that held the pid until now (pid reuse), which is therefore gone. */
+  private insert(info: ProcessInfo, sockets: SocketInfo[], older: ProcessEntry | undefined): void {
+    this.exit(older);
     const parent = this.current.get(info.ppid);
     const known = parent !== undefined && parent.info.startTime <= info.startTime;
     const entry: ProcessEntry = {
-      info,
+      info: this.kept(info),
       previous: undefined,
       sockets,
       parentPid: known ? parent.info.pid : -1,
@@ -142,10 +145,27 @@ export class ProcessTable {
       older,
       removed: false,
     };
-    entry.info = this.attributed(info, entry);
+    entry.info = this.attributed(entry.info, entry);
     this.current.set(info.pid, entry);
     this.inserted.push(entry);
     if (++this.count > this.cap) this.evict();
+  }
+
+  /** What the table keeps of a process: the event's object carries more (sockets, audit fields). */
+  private kept(info: ProcessInfo & { comm?: string }): ProcessInfo {
+    const kept: ProcessInfo & { comm?: string } = {
+      pid: info.pid,
+      ppid: info.ppid,
+      startTime: info.startTime,
+      exe: info.exe,
+      cmdline: info.cmdline,
+      uid: info.uid,
+      euid: info.euid,
+    };
+    if (info.containerId !== undefined) kept.containerId = info.containerId;
+    // The runtime check reads the name runc's stages give themselves.
+    if (info.comm !== undefined) kept.comm = info.comm;
+    return kept;
   }
 
   /**
