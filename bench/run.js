@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { auditIngest } from './audit-ingest.js';
 import { liveLatency } from './live-latency.js';
+import { startup } from './startup.js';
 import { tuiBurst } from './tui-burst.js';
 
 const results = { date: new Date().toISOString() };
@@ -14,5 +15,7 @@ console.log(results);
 Object.assign(results, await liveLatency());
 console.log(results);
 Object.assign(results, await tuiBurst());
+console.log(results);
+Object.assign(results, await startup());
 console.log(results);
 writeFileSync(new URL('./results.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);

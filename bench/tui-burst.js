@@ -7,6 +7,7 @@ import { App } from '../dist/ui/app.js';
 import { AlertStore } from '../dist/ui/model/alert-store.js';
 import { EventWindow } from '../dist/ui/model/event-window.js';
 import { StatusModel } from '../dist/ui/model/status.js';
+import { renderOptions } from '../dist/ui/workbench.js';
 import { Session } from '../dist/runtime/session.js';
 import { loadProfile } from '../dist/profile/load.js';
 
@@ -73,7 +74,7 @@ export async function tuiBurst({ perSecond = 10_000, seconds = 10 } = {}) {
   const session = new Session({ profile, onAlert: () => {} });
   const stdout = new Terminal();
   const stdin = new Keyboard();
-  // The workbench's own render options (src/ui/workbench.tsx): a bounded frame rate.
+  // The workbench's own render options (src/ui/workbench.tsx), whatever they become.
   const app = render(
     createElement(App, {
       mode: 'live', lang: 'en', store, status, events, profile,
@@ -83,7 +84,7 @@ export async function tuiBurst({ perSecond = 10_000, seconds = 10 } = {}) {
       columns: 120,
       rows: 40,
     }),
-    { stdout, stdin, stderr: new Terminal(), exitOnCtrlC: false, patchConsole: false, maxFps: 20 },
+    { stdout, stdin, stderr: new Terminal(), ...renderOptions },
   );
   let peakRss = process.memoryUsage().rss;
   let n = 0;

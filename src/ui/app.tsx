@@ -1,6 +1,7 @@
 // The workbench: one component owns the screen state and dispatches named commands from the
 // keymap; data (alerts, status, replay position) comes from stores outside React, read with
-// useSyncExternalStore, so bursts of alerts cost one render per flush.
+// useSyncExternalStore and paced to data frames (model/frame.ts), so bursts of alerts or replay
+// steps cost one render per frame.
 import { Box, Text, useApp, useInput } from 'ink';
 import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import type { Alert, Severity } from '../engine/alert.js';
@@ -13,6 +14,7 @@ import { commandFor, keyName, type Screen } from './keymap.js';
 import { alertContext } from './model/alert-context.js';
 import { filterAlerts, type AlertStore } from './model/alert-store.js';
 import type { EventWindow } from './model/event-window.js';
+import { paced } from './model/frame.js';
 import type { StatusModel } from './model/status.js';
 import { fit } from './text.js';
 import { AlertList, windowStart } from './views/alert-list.js';
@@ -62,9 +64,12 @@ export function App(props: WorkbenchProps) {
   const { store, status, lang, mode, columns, rows } = props;
   const { exit } = useApp();
   const snapshot = useSyncExternalStore(store.subscribe, store.getSnapshot);
-  const statusSnapshot = useSyncExternalStore(status.subscribe, status.getSnapshot);
+  const statusSubscribe = useMemo(() => paced(status.subscribe), [status]);
+  const statusSnapshot = useSyncExternalStore(statusSubscribe, status.getSnapshot);
   const replay = props.replay ?? noReplay;
-  const replayState = useSyncExternalStore(replay.subscribe, replay.getState);
+  // A replay at full speed changes its position on every turn of the event loop.
+  const replaySubscribe = useMemo(() => paced(replay.subscribe), [replay]);
+  const replayState = useSyncExternalStore(replaySubscribe, replay.getState);
 
   const nodes = useMemo(() => treeNodes(catalogue, lang, snapshot.byRule), [lang, snapshot]);
   const [screen, setScreen] = useState<Screen>('list');

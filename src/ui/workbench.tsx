@@ -4,6 +4,14 @@ import { render, useStdout } from 'ink';
 import { useEffect, useState } from 'react';
 import { App, type WorkbenchProps } from './app.js';
 
+/**
+ * Ink's options for the workbench (bench/tui-burst.js renders with them too). The data is paced
+ * where it is published (model/frame.ts), so the frame-rate cap only bounds frames that keys
+ * cause; at the data's own 20 a second, it held each keypress's frame up to 50 ms behind the
+ * last frame of alerts.
+ */
+export const renderOptions = { exitOnCtrlC: false, patchConsole: false, maxFps: 60 } as const;
+
 const ENTER_ALT_SCREEN = '\x1b[?1049h\x1b[H';
 const LEAVE_ALT_SCREEN = '\x1b[?1049l\x1b[?25h';
 
@@ -37,7 +45,7 @@ export async function runWorkbench(props: Omit<WorkbenchProps, 'columns' | 'rows
   process.on('SIGTERM', onSignal);
   process.on('SIGHUP', onSignal);
   process.on('uncaughtException', onCrash);
-  const instance = render(<Sized {...props} onQuit={() => {}} />, { exitOnCtrlC: false, patchConsole: false, maxFps: 20 });
+  const instance = render(<Sized {...props} onQuit={() => {}} />, renderOptions);
   try {
     await instance.waitUntilExit();
   } finally {

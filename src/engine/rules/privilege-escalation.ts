@@ -4,6 +4,7 @@
 import type { VigilEvent } from '../events.js';
 import type { Finding, RuleContext } from '../rule.js';
 import { defineRule, NONE } from '../rule.js';
+import { sameArgv } from '../state/processes.js';
 import { alertProcess, basename, compileRuntimeCheck, actorOf, processEvidence } from './process-facts.js';
 import { argValue, chmodMode, outcome } from './syscall-facts.js';
 
@@ -31,7 +32,7 @@ const credentialsWithoutExec: Check = (event, ctx) => {
   const before = ctx.processes.of(event.data)?.previous;
   const now = event.data;
   if (!before || before.euid === 0 || now.euid !== 0) return undefined;
-  if (before.exe !== now.exe || before.cmdline.join('\0') !== now.cmdline.join('\0')) return undefined;
+  if (before.exe !== now.exe || !sameArgv(before.cmdline, now.cmdline)) return undefined;
   return {
     key: `creds-without-exec\0${now.exe}`,
     severity: 'critical',

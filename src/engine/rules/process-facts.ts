@@ -4,6 +4,7 @@
 import type { AlertProcess } from '../alert.js';
 import type { EventOf, ProcessInfo, VigilEvent } from '../events.js';
 import type { RuleContext } from '../rule.js';
+import { sameArgv } from '../state/processes.js';
 
 export function basename(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1);
@@ -144,12 +145,6 @@ function findExecution(event: VigilEvent, ctx: RuleContext, isRuntime: RuntimeCh
   const actor = actorOf(event, ctx, isRuntime);
   // Built field by field: an object spread here cost more than the rest of the function.
   return actor && { process: actor.process, containerId: actor.containerId, via: event.source, command: actor.process.cmdline.join(' ') };
-}
-
-export function sameArgv(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 export const executionKinds = ['audit/exec', 'proc/process.snapshot'] as const;

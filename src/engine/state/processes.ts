@@ -126,7 +126,8 @@ export class ProcessTable {
     while (known !== undefined && known.info.startTime !== info.startTime) known = known.older;
     if (known === undefined) return this.insert(info, sockets ?? [], newest);
     known.previous = known.info;
-    known.info = this.attributed(this.kept(info), known);
+    // Most updates are a rescan finding the process as it was: the record it has stays.
+    if (!sameProcess(known.info, info)) known.info = this.attributed(this.kept(info), known);
     if (sockets) known.sockets = sockets;
   }
 
@@ -210,4 +211,16 @@ export class ProcessTable {
       }
     }
   }
+}
+
+function sameProcess(a: ProcessInfo & { comm?: string }, b: ProcessInfo & { comm?: string }): boolean {
+  if (a.exe !== b.exe || a.uid !== b.uid || a.euid !== b.euid || a.ppid !== b.ppid || a.comm !== b.comm) return false;
+  if (b.containerId !== undefined && a.containerId !== b.containerId) return false;
+  return sameArgv(a.cmdline, b.cmdline);
+}
+
+export function sameArgv(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

@@ -2,6 +2,7 @@
 // counts that stay exact however many were dropped, and acknowledgements. Changes are
 // published at most every `flushMs`, so a burst of alerts costs one render, not thousands.
 import { severityRank, type Alert, type Category, type Severity } from '../../engine/alert.js';
+import { frameMs } from './frame.js';
 
 export interface Counts {
   total: number;
@@ -40,7 +41,7 @@ export class AlertStore {
 
   constructor(
     readonly capacity = 10_000,
-    private readonly flushMs = 50,
+    private readonly flushMs = frameMs,
   ) {
     this.snapshot = this.build();
   }
