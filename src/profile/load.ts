@@ -2,15 +2,15 @@
 // Every problem is reported as `<file>:<line>: <what>` so it can be fixed without guessing.
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { getSystemErrorMap } from 'node:util';
 import { LineCounter, isMap, isNode, isSeq, isScalar, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
 import { profileSchema, type Profile } from '../engine/profile.js';
 import { signatureFileSchema, type Signature } from '../engine/signatures.js';
+import { packageFile } from '../runtime/package-files.js';
 
 // Two levels up from both src/profile/load.ts and dist/profile/load.js is the package root.
-const defaultProfileFile = fileURLToPath(new URL('../../profiles/default.yaml', import.meta.url));
+const defaultProfileFile = packageFile('profiles', 'default.yaml');
 
 /** A profile that cannot be used; `message` has one `<file>:<line>: <what>` line per problem. */
 export class ProfileError extends Error {

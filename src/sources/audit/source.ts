@@ -1,7 +1,7 @@
 // The audit source: makes sure vigil's audit rules are loaded (or says exactly why it cannot),
 // follows auditd's log across rotation, assembles records into events and attributes them to
 // processes and containers. The kernel's lost-record counter is reported as it changes.
-import { fileURLToPath } from 'node:url';
+import { packageFile } from '../../runtime/package-files.js';
 import { isoNow, sourceStatus, type Emit, type Source } from '../source.js';
 import { AuditAssembler } from './assemble.js';
 import { Attribution } from './attribution.js';
@@ -9,7 +9,7 @@ import { ensureAuditRules, readAuditStatus } from './rules-loader.js';
 import { LogTailer } from '../tail.js';
 import { AuditConverter } from './to-events.js';
 
-export const AUDIT_RULES_FILE = fileURLToPath(new URL('../../../profiles/audit.rules', import.meta.url));
+export const AUDIT_RULES_FILE = packageFile('profiles', 'audit.rules');
 
 export interface AuditSourceOptions {
   logFile: string;

@@ -1,0 +1,2 @@
+// Stands in for react-devtools-core in the bundle (scripts/bundle.mjs): Ink imports it only when DEV=true.
+export default {};
