@@ -5,6 +5,7 @@
 import { build } from 'esbuild';
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { inkBoundedCaches } from './ink-bounded-caches.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 // Chunk names carry content hashes: a previous build's chunks would stay beside the new ones.
@@ -29,5 +30,6 @@ await build({
   legalComments: 'none',
   minifyWhitespace: true,
   minifySyntax: true,
+  plugins: [inkBoundedCaches],
   logLevel: 'warning',
 });
