@@ -2,7 +2,6 @@
 // pattern that matched, so evidence can name the policy entry behind a finding.
 import picomatch from 'picomatch';
 import type { ContainerSnapshot } from './events.js';
-import { RecentMap } from './recent-map.js';
 import { normalisePath } from './state/mounts.js';
 
 export type Matcher = (value: string) => string | undefined;
@@ -75,26 +74,16 @@ export function compileImageMatcher(patterns: readonly string[]): (container: Co
 /**
  * A quick "could any of these match?" over several regular expressions: their union, tested in
  * one pass, so the common text that matches none is rejected without a pass per pattern (they
- * are then tested one by one to name the match). The answers for recent texts are kept: the
- * same command lines run again and again. A set whose union cannot be formed (numbered
+ * are then tested one by one to name the match). A set whose union cannot be formed (numbered
  * backreferences, repeated group names) answers yes, leaving the patterns to decide.
  */
 export function compileUnion(patterns: readonly string[], flags = ''): (text: string) => boolean {
   if (patterns.length === 0) return () => false;
   if (patterns.some((p) => /\\[1-9]/.test(p))) return () => true;
-  let union: RegExp;
   try {
-    union = new RegExp(patterns.map((p) => `(?:${p})`).join('|'), flags);
+    const union = new RegExp(patterns.map((p) => `(?:${p})`).join('|'), flags);
+    return (text) => union.test(text);
   } catch {
     return () => true;
   }
-  const answers = new RecentMap<string, boolean>(8192);
-  return (text) => {
-    let answer = answers.get(text);
-    if (answer === undefined) {
-      answer = union.test(text);
-      answers.set(text, answer);
-    }
-    return answer;
-  };
 }
