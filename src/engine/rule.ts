@@ -12,6 +12,8 @@ export interface RuleContext {
   readonly containers: ContainerTable;
   readonly processes: ProcessTable;
   readonly whitelist: WhitelistTable;
+  /** Events taken so far, the one being evaluated included: what per-event answers are kept by. */
+  readonly stats: { readonly events: number };
 }
 
 /** What an action vigil may take when enforcement is on. Executed outside the engine, live only. */

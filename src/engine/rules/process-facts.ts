@@ -102,36 +102,39 @@ export interface Execution extends Actor {
   command: string;
 }
 
-// Most kernel-level rules ask the same questions of each event; the answers are kept for the
-// event being evaluated (one slot each: the engine evaluates one event at a time).
-const actorMemo = { event: undefined as unknown, ctx: undefined as unknown, check: undefined as unknown, value: undefined as Actor | undefined };
-const executionMemo = { event: undefined as unknown, ctx: undefined as unknown, check: undefined as unknown, value: undefined as Execution | undefined };
+/**
+ * `compute`, answered once per event: most kernel-level rules ask the same questions of each
+ * event. The engine evaluates one event at a time, so one slot, keyed by the engine's event
+ * count (not the event object, which a caller may pass twice), holds the answer.
+ */
+function oncePerEvent<E, T>(compute: (event: E, ctx: RuleContext, isRuntime: RuntimeCheck) => T) {
+  let context: RuleContext | undefined;
+  let events = -1;
+  let check: RuntimeCheck | undefined;
+  let value: T;
+  return (event: E, ctx: RuleContext, isRuntime: RuntimeCheck): T => {
+    if (ctx !== context || ctx.stats.events !== events || isRuntime !== check) {
+      value = compute(event, ctx, isRuntime);
+      context = ctx;
+      events = ctx.stats.events;
+      check = isRuntime;
+    }
+    return value;
+  };
+}
 
-export function actorOf(event: ProcessEvent, ctx: RuleContext, isRuntime: RuntimeCheck): Actor | undefined {
-  if (actorMemo.event === event && actorMemo.ctx === ctx && actorMemo.check === isRuntime) return actorMemo.value;
+/** The container process an event is about, unless it is the runtime at work. */
+export const actorOf = oncePerEvent((event: ProcessEvent, ctx, isRuntime): Actor | undefined => {
   const process = event.source === 'audit' ? event.data.process : event.data;
   const containerId = containerIdOf(process, ctx);
-  const value = containerId === undefined || isRuntime(process, ctx) ? undefined : { process, containerId };
-  actorMemo.event = event;
-  actorMemo.ctx = ctx;
-  actorMemo.check = isRuntime;
-  actorMemo.value = value;
-  return value;
-}
+  return containerId === undefined || isRuntime(process, ctx) ? undefined : { process, containerId };
+});
 
 /**
  * The execution an event reports, if any: a successful execve seen by audit, or a process a
  * /proc scan saw for the first time or with a new image (how exec shows without audit).
  */
-export function executionOf(event: VigilEvent, ctx: RuleContext, isRuntime: RuntimeCheck): Execution | undefined {
-  if (executionMemo.event === event && executionMemo.ctx === ctx && executionMemo.check === isRuntime) return executionMemo.value;
-  const value = findExecution(event, ctx, isRuntime);
-  executionMemo.event = event;
-  executionMemo.ctx = ctx;
-  executionMemo.check = isRuntime;
-  executionMemo.value = value;
-  return value;
-}
+export const executionOf = oncePerEvent(findExecution);
 
 function findExecution(event: VigilEvent, ctx: RuleContext, isRuntime: RuntimeCheck): Execution | undefined {
   if (event.source === 'audit' && event.kind === 'exec') {
