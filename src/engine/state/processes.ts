@@ -127,7 +127,7 @@ export class ProcessTable {
     if (known === undefined) return this.insert(info, sockets ?? [], newest);
     known.previous = known.info;
     // Most updates are a rescan finding the process as it was: the record it has stays.
-    if (!sameProcess(known.info, info)) known.info = this.attributed(this.kept(info), known);
+    if (!sameProcess(known.info, info)) known.info = this.kept(info, known);
     if (sockets) known.sockets = sockets;
   }
 
@@ -137,7 +137,7 @@ export class ProcessTable {
     const parent = this.current.get(info.ppid);
     const known = parent !== undefined && parent.info.startTime <= info.startTime;
     const entry: ProcessEntry = {
-      info: this.kept(info),
+      info,
       previous: undefined,
       sockets,
       parentPid: known ? parent.info.pid : -1,
@@ -146,14 +146,14 @@ export class ProcessTable {
       older,
       removed: false,
     };
-    entry.info = this.attributed(entry.info, entry);
+    entry.info = this.kept(info, entry);
     this.current.set(info.pid, entry);
     this.inserted.push(entry);
     if (++this.count > this.cap) this.evict();
   }
 
   /** What the table keeps of a process: the event's object carries more (sockets, audit fields). */
-  private kept(info: ProcessInfo & { comm?: string }): ProcessInfo {
+  private kept(info: ProcessInfo & { comm?: string }, entry: ProcessEntry): ProcessInfo {
     const kept: ProcessInfo & { comm?: string } = {
       pid: info.pid,
       ppid: info.ppid,
@@ -163,20 +163,13 @@ export class ProcessTable {
       uid: info.uid,
       euid: info.euid,
     };
-    if (info.containerId !== undefined) kept.containerId = info.containerId;
+    // A process whose cgroup could not be read (it was gone) belongs to its parent's container:
+    // children inherit their parent's cgroup at fork.
+    const containerId = info.containerId ?? this.parentOf(entry)?.info.containerId;
+    if (containerId !== undefined) kept.containerId = containerId;
     // The runtime check reads the name runc's stages give themselves.
     if (info.comm !== undefined) kept.comm = info.comm;
     return kept;
-  }
-
-  /**
-   * A process whose cgroup could not be read (it was gone) belongs to its parent's container:
-   * children inherit their parent's cgroup at fork.
-   */
-  private attributed(info: ProcessInfo, entry: ProcessEntry): ProcessInfo {
-    if (info.containerId !== undefined) return info;
-    const containerId = this.parentOf(entry)?.info.containerId;
-    return containerId === undefined ? info : { ...info, containerId };
   }
 
   private exit(entry: ProcessEntry | undefined): void {
