@@ -365,7 +365,8 @@ export type EventCheck =
 type DataCheck = ValidateFunction & ((data: unknown) => boolean);
 
 const ajv = new Ajv({ allErrors: false, removeAdditional: true, strict: false });
-const dataChecks = new Map<string, DataCheck>();
+/** source -> kind -> check: looked up with the event's own strings, no key built per event. */
+const dataChecks = new Map<string, Map<string, DataCheck>>();
 
 /**
  * The data check of a known kind, compiled on first use. Recordings are read a million events at
@@ -373,14 +374,14 @@ const dataChecks = new Map<string, DataCheck>();
  * compiled with ajv, which checks the parsed line in place instead of building a copy of it.
  */
 function dataCheck(source: string, kind: string): DataCheck | undefined {
-  const key = `${source}/${kind}`;
-  const known = dataChecks.get(key);
+  const known = dataChecks.get(source)?.get(kind);
   if (known) return known;
   if (!Object.hasOwn(eventDataSchemas, source)) return undefined;
   const kinds = eventDataSchemas[source as EventSource] as Record<string, z.ZodType>;
   if (!Object.hasOwn(kinds, kind)) return undefined;
   const check = ajv.compile(z.toJSONSchema(kinds[kind]!, { target: 'draft-7', io: 'output', unrepresentable: 'any' })) as DataCheck;
-  dataChecks.set(key, check);
+  const ofSource = dataChecks.get(source) ?? dataChecks.set(source, new Map()).get(source)!;
+  ofSource.set(kind, check);
   return check;
 }
 
