@@ -30,11 +30,6 @@ export class RecentMap<K, V> {
     }
   }
 
-  delete(key: K): void {
-    this.young.delete(key);
-    this.old.delete(key);
-  }
-
   get size(): number {
     return this.young.size + this.old.size;
   }

@@ -81,9 +81,7 @@ export class ProcessTable {
 
   /** The entry for a process (pid + start time), if the table knows it. */
   of(process: { pid: number; startTime: number }): ProcessEntry | undefined {
-    let entry = this.current.get(process.pid);
-    while (entry !== undefined && entry.info.startTime !== process.startTime) entry = entry.older;
-    return entry;
+    return holderAt(this.current.get(process.pid), process.startTime);
   }
 
   /** The live (or most recent) process with this pid. */
@@ -122,8 +120,7 @@ export class ProcessTable {
 
   private upsert(info: ProcessInfo, sockets?: SocketInfo[]): void {
     const newest = this.current.get(info.pid);
-    let known = newest;
-    while (known !== undefined && known.info.startTime !== info.startTime) known = known.older;
+    const known = holderAt(newest, info.startTime);
     if (known === undefined) return this.insert(info, sockets ?? [], newest);
     known.previous = known.info;
     // Most updates are a rescan finding the process as it was: the record it has stays.
@@ -204,6 +201,13 @@ export class ProcessTable {
       }
     }
   }
+}
+
+/** The holder of a pid, from its newest back through older ones, that started at `startTime`. */
+function holderAt(newest: ProcessEntry | undefined, startTime: number): ProcessEntry | undefined {
+  let entry = newest;
+  while (entry !== undefined && entry.info.startTime !== startTime) entry = entry.older;
+  return entry;
 }
 
 function sameProcess(a: ProcessInfo & { comm?: string }, b: ProcessInfo & { comm?: string }): boolean {
