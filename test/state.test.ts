@@ -2,6 +2,8 @@ import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { UnsequencedEvent } from '../src/engine/events.js';
+import { StateHealth } from '../src/runtime/state-health.js';
 import { defaultStatePath, openStateStore, type StateData } from '../src/state/store.js';
 
 let dir: string;
@@ -15,9 +17,17 @@ afterEach(async () => {
 /** Opens a store, collecting its warnings. */
 async function open(path: string) {
   const warnings: string[] = [];
-  const store = await openStateStore(path, { onWarning: (line) => warnings.push(line) });
-  return { store, warnings };
+  const recoveries: string[] = [];
+  const store = await openStateStore(path, {
+    onWarning: (line, lasting) => warnings.push(`${lasting ? 'lasting' : 'passing'}: ${line}`),
+    onRecovered: (line) => recoveries.push(line),
+  });
+  return { store, warnings, recoveries };
 }
+
+const ack = (id: string) => (d: StateData) => {
+  d.acks[id] = { at: '2024-01-01T00:00:00.000Z' };
+};
 
 const modeOf = async (path: string) => (await stat(path)).mode & 0o777;
 
@@ -144,6 +154,7 @@ describe('openStateStore', () => {
     expect(files.sort()).toEqual(['state.json', backups[0]!].sort());
 
     expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^passing: /);
     expect(warnings[0]).toContain(path);
     expect(warnings[0]).toContain(backup);
     expect(warnings[0]).toContain(reason);
@@ -152,5 +163,71 @@ describe('openStateStore', () => {
     const again = await open(path);
     expect(again.warnings).toEqual([]);
     expect((await readdir(join(dir, 'vigil'))).length).toBe(2);
+  });
+
+  it('leaves a file it cannot read untouched, and keeps changes for the session only', async () => {
+    // A directory where the file should be: unreadable even for root, as EACCES is not.
+    const path = join(dir, 'state.json');
+    await mkdir(path);
+    const { store, warnings } = await open(path);
+    expect(warnings).toEqual([
+      expect.stringMatching(/^lasting: state file \S+ cannot be read \(EISDIR.*\); leaving it untouched: whitelist and acknowledgement changes hold for this session only$/),
+    ]);
+    expect(store.problem).toMatch(/cannot be read/);
+    await store.update(ack('a1'));
+    expect(Object.keys(store.data.acks)).toEqual(['a1']);
+    expect(await readdir(path)).toEqual([]);
+    expect(await readdir(dir)).toEqual(['state.json']);
+  });
+
+  it('keeps changes in memory while the file cannot be saved, says so once, and saves them all when it can again', async () => {
+    const parent = join(dir, 'vigil');
+    const path = join(parent, 'state.json');
+    const { store, warnings, recoveries } = await open(path);
+    // Something that is not a directory where the directory should be.
+    await writeFile(parent, 'in the way');
+    await store.update(ack('a1'));
+    await store.update(ack('a2'));
+    expect(warnings).toEqual([expect.stringMatching(/^lasting: state file \S+ cannot be saved \(EEXIST|ENOTDIR/)]);
+    expect(warnings[0]).toMatch(/changes hold for this session only until it can$/);
+    expect(store.problem).toMatch(/cannot be saved/);
+    expect(Object.keys(store.data.acks)).toEqual(['a1', 'a2']);
+
+    await rm(parent);
+    await store.update(ack('a3'));
+    expect(recoveries).toEqual([`state file ${path} saved again`]);
+    expect(store.problem).toBeUndefined();
+    expect(Object.keys(JSON.parse(await readFile(path, 'utf8')).acks)).toEqual(['a1', 'a2', 'a3']);
+    expect(warnings).toHaveLength(1);
+  });
+});
+
+describe('StateHealth', () => {
+  const statuses = (events: UnsequencedEvent[]) =>
+    events.map((e) => (e.kind === 'source.status' ? `${e.data.source} ${e.data.state}${e.data.reason ? `: ${e.data.reason}` : ''}` : e.kind));
+
+  it('raises a corrupt file set aside as a passing problem, met before the session, in the session', async () => {
+    const path = join(dir, 'state.json');
+    await writeFile(path, '{');
+    const lines: string[] = [];
+    const health = new StateHealth((line) => lines.push(line));
+    await health.open(path);
+    const seen: UnsequencedEvent[] = [];
+    health.attach((e) => seen.push(e));
+    expect(statuses(seen)).toEqual([expect.stringMatching(/^state degraded: state file \S+ was corrupt \(not valid JSON\); saved a copy as /), 'state up']);
+    expect(lines).toHaveLength(1);
+  });
+
+  it('reports a file that cannot be saved as degraded until saving works again', async () => {
+    const parent = join(dir, 'vigil');
+    const health = new StateHealth(undefined);
+    const store = await health.open(join(parent, 'state.json'));
+    const seen: UnsequencedEvent[] = [];
+    health.attach((e) => seen.push(e));
+    await writeFile(parent, 'in the way');
+    await store.update(ack('a1'));
+    await rm(parent);
+    await store.update(ack('a2'));
+    expect(statuses(seen)).toEqual([expect.stringMatching(/^state degraded: state file \S+ cannot be saved/), expect.stringMatching(/^state up: state file \S+ saved again$/)]);
   });
 });

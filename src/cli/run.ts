@@ -16,7 +16,8 @@ import { readK8sAuditLog } from '../sources/k8s/audit-offline.js';
 import { AuditSource } from '../sources/audit/source.js';
 import { ProcSource } from '../sources/proc/source.js';
 import { isoNow } from '../sources/source.js';
-import { defaultStatePath, openStateStore, type StateStore } from '../state/store.js';
+import { defaultStatePath, type StateStore } from '../state/store.js';
+import { StateHealth } from '../runtime/state-health.js';
 import { UsageError } from './usage.js';
 
 export interface RunOptions {
@@ -80,7 +81,8 @@ export async function runLive(options: LiveOptions): Promise<void> {
   const stderr = options.stderr ?? process.stderr;
   let session: Session | undefined;
   const recorder = await openRecorder(options.recordPath, (err) => session?.ingest(recorderDown(err)));
-  const store = await openStore(options.statePath ?? defaultStatePath(), stderr);
+  const health = new StateHealth((line) => stderr.write(`vigil: ${line}\n`));
+  const store = await health.open(options.statePath ?? defaultStatePath());
   const sources = await liveSources(options.keepEnvValues, options.profile);
   session = new Session({
     profile: options.profile,
@@ -88,6 +90,7 @@ export async function runLive(options: LiveOptions): Promise<void> {
     ...(recorder && { recorder }),
     onResponse: sources.respond,
   });
+  health.attach(session.ingest);
   await sources.start(session, store);
   await untilStopped(options.durationSeconds);
   await sources.stop();
@@ -119,8 +122,8 @@ export async function liveSources(keepEnvValues: boolean, profile: Profile) {
   const cluster = [new K8sAuditSource(profile.kubernetes), new K8sWatchSource()];
   return {
     respond: (request: ResponseRequest) => void docker.stopContainer(request.containerId),
-    async start(session: Session, store: StateStore | undefined): Promise<void> {
-      if (store) new WhitelistService(store, session.ingest).publish();
+    async start(session: Session, store: StateStore): Promise<void> {
+      new WhitelistService(store, session.ingest).publish();
       files.start(session.ingest);
       logs.start(session.ingest);
       for (const source of cluster) source.start(session.ingest);
@@ -139,17 +142,6 @@ export async function liveSources(keepEnvValues: boolean, profile: Profile) {
       await Promise.all([docker.stop(), audit?.stop(), proc.stop(), files.stop(), logs.stop(), ...cluster.map((s) => s.stop())]);
     },
   };
-}
-
-/** The state file, or (with a warning) none: an unreadable state file must not stop a live run. */
-export async function openStore(path: string, stderr: NodeJS.WritableStream): Promise<StateStore | undefined> {
-  const warn = (line: string) => stderr.write(`vigil: ${line}\n`);
-  try {
-    return await openStateStore(path, { onWarning: warn });
-  } catch (err) {
-    warn(`state file ${path} unusable (${err instanceof Error ? err.message : String(err)}): running without saved whitelist entries`);
-    return undefined;
-  }
 }
 
 /** `--audit-log FILE`: a saved Linux audit log through the engine. */

@@ -4,9 +4,11 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Alert } from '../engine/alert.js';
 import type { Engine } from '../engine/engine.js';
+import type { UnsequencedEvent } from '../engine/events.js';
 import type { Profile } from '../engine/profile.js';
 import type { RecordingWriter } from '../recording/writer.js';
 import { ReplayPlayer } from '../runtime/replay-player.js';
+import { StateHealth } from '../runtime/state-health.js';
 import { Session } from '../runtime/session.js';
 import { WhitelistService } from '../runtime/whitelist.js';
 import { defaultStatePath } from '../state/store.js';
@@ -16,7 +18,7 @@ import { EventWindow } from '../ui/model/event-window.js';
 import { exportAlerts } from '../ui/model/export.js';
 import { StatusModel } from '../ui/model/status.js';
 import { runWorkbench } from '../ui/workbench.js';
-import { liveSources, openRecorder, openStore, recorderDown } from './run.js';
+import { liveSources, openRecorder, recorderDown } from './run.js';
 
 export interface WorkbenchOptions {
   profile: Profile;
@@ -31,14 +33,14 @@ async function common(options: WorkbenchOptions) {
   const store = new AlertStore();
   const status = new StatusModel();
   const events = new EventWindow();
-  const state = await openStore(options.statePath ?? defaultStatePath(), process.stderr);
-  if (state) store.ack(Object.keys(state.data.acks));
-  const persistAcks = state
-    ? (ids: string[]) =>
-        state.update((d) => {
-          for (const id of ids) d.acks[id] = { at: new Date().toISOString() };
-        })
-    : undefined;
+  // No stderr: it would land under the alternate screen. The problems become health alerts.
+  const health = new StateHealth(undefined);
+  const state = await health.open(options.statePath ?? defaultStatePath());
+  store.ack(Object.keys(state.data.acks));
+  const persistAcks = (ids: string[]) =>
+    state.update((d) => {
+      for (const id of ids) d.acks[id] = { at: new Date().toISOString() };
+    });
   const exportWith = (engine: () => Engine) => async (alerts: Alert[]) => {
     if (alerts.length === 0) return 'nothing to export';
     const files = await exportAlerts(alerts.map((a) => alertContext(a, engine(), events)), process.cwd(), new Date());
@@ -48,11 +50,11 @@ async function common(options: WorkbenchOptions) {
     status.observe(e);
     events.add(e);
   };
-  return { store, status, events, state, persistAcks, exportWith, observe };
+  return { store, status, events, state, health, persistAcks, exportWith, observe };
 }
 
 export async function liveWorkbench(options: WorkbenchOptions): Promise<void> {
-  const { store, status, events, state, persistAcks, exportWith, observe } = await common(options);
+  const { store, status, events, state, health, persistAcks, exportWith, observe } = await common(options);
   let session: Session | undefined;
   const initial = await openRecorder(options.recordPath, (err) => session?.ingest(recorderDown(err)));
   const sources = await liveSources(options.keepEnvValues, options.profile);
@@ -64,6 +66,7 @@ export async function liveWorkbench(options: WorkbenchOptions): Promise<void> {
     onEvent: observe,
   });
   session = live;
+  health.attach(live.ingest);
   let recording: { writer: RecordingWriter; path: string } | undefined = initial && options.recordPath ? { writer: initial, path: options.recordPath } : undefined;
   status.setRecording(recording?.path);
   const toggleRecording = async () => {
@@ -93,8 +96,8 @@ export async function liveWorkbench(options: WorkbenchOptions): Promise<void> {
       events,
       engine: () => live.engine,
       profile: options.profile,
-      ...(state && { whitelist: new WhitelistService(state, live.ingest) }),
-      ...(persistAcks && { persistAcks }),
+      whitelist: new WhitelistService(state, live.ingest),
+      persistAcks,
       toggleRecording,
       exportAlerts: exportWith(() => live.engine),
     },
@@ -107,7 +110,7 @@ export async function liveWorkbench(options: WorkbenchOptions): Promise<void> {
 }
 
 export async function replayWorkbench(file: string, options: WorkbenchOptions): Promise<void> {
-  const { store, status, events, state, persistAcks, exportWith, observe } = await common(options);
+  const { store, status, events, state, health, persistAcks, exportWith, observe } = await common(options);
   let skipped = 0;
   const player = new ReplayPlayer({
     file,
@@ -122,7 +125,8 @@ export async function replayWorkbench(file: string, options: WorkbenchOptions): 
     onProblem: () => status.setSkipped(++skipped),
   });
   await player.start();
-  const whitelist = state ? new WhitelistService(state, (e) => player.session.ingest(e)) : undefined;
+  const ingest = (e: UnsequencedEvent) => player.session.ingest(e);
+  health.attach(ingest);
   await runWorkbench(
     {
       mode: 'replay',
@@ -133,8 +137,8 @@ export async function replayWorkbench(file: string, options: WorkbenchOptions): 
       engine: () => player.session.engine,
       profile: options.profile,
       replay: player,
-      ...(whitelist && { whitelist }),
-      ...(persistAcks && { persistAcks }),
+      whitelist: new WhitelistService(state, ingest),
+      persistAcks,
       exportAlerts: exportWith(() => player.session.engine),
     },
     async () => {

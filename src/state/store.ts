@@ -1,5 +1,7 @@
 // Interactive changes (whitelist toggles, alert acknowledgements) kept across runs in one
 // JSON file, written atomically so a crash leaves either the old or the new state, never half.
+// A state file that cannot be read or written never stops vigil: changes then hold for the
+// session only, and the store says so (a warning line, and `problem` while it lasts).
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
@@ -28,13 +30,23 @@ export type ReadonlyStateData = {
 export interface StateStore {
   readonly path: string;
   readonly data: ReadonlyStateData;
-  /** Applies `fn` to a copy of the state, then saves it; if `fn` throws, nothing changes. */
+  /** Why changes are not being saved to the file just now; undefined while they are. */
+  readonly problem: string | undefined;
+  /**
+   * Applies `fn` to a copy of the state, then saves it; if `fn` throws, nothing changes. A save
+   * that fails does not reject: the change holds in memory and `problem` says why.
+   */
   update(fn: (data: StateData) => void): Promise<void>;
 }
 
 export interface StateStoreOptions {
-  /** Receives one line per problem the store recovered from (e.g. a corrupt file it set aside). */
-  onWarning: (line: string) => void;
+  /**
+   * One line per problem the store met: a corrupt file set aside (`lasting` false: the file works
+   * again), a file that cannot be read or saved (`lasting`: changes hold for this session only).
+   */
+  onWarning: (line: string, lasting: boolean) => void;
+  /** Saving works again after failing. */
+  onRecovered?: (line: string) => void;
 }
 
 function emptyState(): StateData {
@@ -51,12 +63,16 @@ export function defaultStatePath(env: NodeJS.ProcessEnv = process.env): string {
 
 /** Opens the state file at `path`; a missing file starts empty and is created on the first update. */
 export async function openStateStore(path: string, options: StateStoreOptions): Promise<StateStore> {
-  const db = new Low<StateData>(new AtomicJsonFile(path, options.onWarning), emptyState());
+  const file = new AtomicJsonFile(path, options);
+  const db = new Low<StateData>(file, emptyState());
   await db.read();
   return {
     path,
     get data(): ReadonlyStateData {
       return db.data;
+    },
+    get problem() {
+      return file.problem;
     },
     async update(fn) {
       // Work on a copy so a throwing fn cannot leave a half-applied change in memory.
@@ -69,31 +85,45 @@ export async function openStateStore(path: string, options: StateStoreOptions): 
   };
 }
 
-/** A lowdb adapter that validates on read and replaces the file atomically on write. */
+/**
+ * A lowdb adapter that validates on read and replaces the file atomically on write. Write errors
+ * are reported, not thrown; a file that could not be read is never written (what it holds would
+ * be lost), which is the store's read-only mode.
+ */
 class AtomicJsonFile implements Adapter<StateData> {
   // Writes run one at a time, in call order, so the last update's data is what ends up on disk.
   private queue: Promise<void> = Promise.resolve();
+  private readOnly: string | undefined;
+  private failing: string | undefined;
 
   constructor(
     private readonly path: string,
-    private readonly onWarning: (line: string) => void,
+    private readonly report: StateStoreOptions,
   ) {}
+
+  get problem(): string | undefined {
+    return this.readOnly ?? this.failing;
+  }
 
   async read(): Promise<StateData | null> {
     let raw: Buffer;
     try {
       raw = await readFile(this.path);
     } catch (err) {
-      // Not there yet: start empty. Other errors (permissions, a directory) are for the user to fix.
+      // Not there yet: start empty.
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw err;
+      return this.startReadOnly(`cannot be read (${reason(err)})`);
     }
     const problem = parseState(raw);
     if (typeof problem !== 'string') return problem;
     const backup = `${this.path}.corrupt-${new Date().toISOString().replaceAll(':', '-')}`;
-    // The exact bytes judged corrupt; 'wx' so an earlier backup is never overwritten.
-    await writeFile(backup, raw, { flag: 'wx', mode: 0o600 });
-    this.onWarning(`state file ${this.path} was corrupt (${problem}); saved a copy as ${backup} and started empty`);
+    try {
+      // The exact bytes judged corrupt; 'wx' so an earlier backup is never overwritten.
+      await writeFile(backup, raw, { flag: 'wx', mode: 0o600 });
+    } catch (err) {
+      return this.startReadOnly(`was corrupt (${problem}) and no copy could be saved (${reason(err)})`);
+    }
+    this.report.onWarning(`state file ${this.path} was corrupt (${problem}); saved a copy as ${backup} and started empty`, false);
     // Reset now, so the next run does not back up the same corrupt file again.
     const fresh = emptyState();
     await this.write(fresh);
@@ -101,12 +131,33 @@ class AtomicJsonFile implements Adapter<StateData> {
   }
 
   write(data: StateData): Promise<void> {
+    if (this.readOnly) return Promise.resolve();
     // Serialise now: data may change again before this write's turn comes.
     const text = `${JSON.stringify(data, null, 2)}\n`;
-    const run = this.queue.then(() => this.replace(text));
-    // A failed write is reported to its own caller; later writes still get their turn.
-    this.queue = run.catch(() => undefined);
-    return run;
+    this.queue = this.queue.then(() => this.save(text));
+    return this.queue;
+  }
+
+  private startReadOnly(why: string): StateData {
+    this.readOnly = `state file ${why}: left untouched, changes hold for this session only`;
+    this.report.onWarning(`state file ${this.path} ${why}; leaving it untouched: whitelist and acknowledgement changes hold for this session only`, true);
+    return emptyState();
+  }
+
+  /** Replaces the file, and reports when saving starts or stops failing (once per change). */
+  private async save(text: string): Promise<void> {
+    try {
+      await this.replace(text);
+    } catch (err) {
+      const first = this.failing === undefined;
+      this.failing = `state file cannot be saved (${reason(err)}): changes hold for this session only`;
+      if (first) this.report.onWarning(`state file ${this.path} cannot be saved (${reason(err)}); changes hold for this session only until it can`, true);
+      return;
+    }
+    if (this.failing !== undefined) {
+      this.failing = undefined;
+      this.report.onRecovered?.(`state file ${this.path} saved again`);
+    }
   }
 
   private async replace(text: string): Promise<void> {
@@ -137,6 +188,10 @@ class AtomicJsonFile implements Adapter<StateData> {
       await dirHandle.close();
     }
   }
+}
+
+function reason(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
 /** The state in `raw`, or why it is not one. */

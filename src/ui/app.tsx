@@ -129,6 +129,8 @@ export function App(props: WorkbenchProps) {
     setSelectedId(visible[clamped]?.id);
   };
   const say = (text: string) => setMessage(text);
+  // The store reports its own save problems as health alerts; this is for anything else.
+  const failed = (what: string) => (e: Error) => say(`${what} failed: ${e.message}`);
   const quit = () => {
     props.onQuit();
     exit();
@@ -187,7 +189,7 @@ export function App(props: WorkbenchProps) {
       case 'alert.ack':
         if (!current) return;
         store.ack([current.id]);
-        void props.persistAcks?.([current.id]);
+        void props.persistAcks?.([current.id]).catch(failed('acknowledgement'));
         return say('acknowledged');
       case 'alert.whitelist': {
         const entry = whitelistEntry(current);
@@ -197,9 +199,9 @@ export function App(props: WorkbenchProps) {
       }
       case 'alert.export':
         if (!current) return;
-        return void props.exportAlerts([current]).then(say, (e: Error) => say(`export failed: ${e.message}`));
+        return void props.exportAlerts([current]).then(say, failed('export'));
       case 'alert.exportAll':
-        return void props.exportAlerts(visible).then(say, (e: Error) => say(`export failed: ${e.message}`));
+        return void props.exportAlerts(visible).then(say, failed('export'));
       case 'detail.prevTab':
         return setDetail((d) => ({ tab: (d.tab + tabCount - 1) % tabCount, scroll: 0 }));
       case 'detail.nextTab':
@@ -214,7 +216,7 @@ export function App(props: WorkbenchProps) {
       case 'whitelist.undo':
         return editWhitelist(command);
       case 'record.toggle':
-        return void props.toggleRecording?.().then(say, (e: Error) => say(`recording failed: ${e.message}`));
+        return void props.toggleRecording?.().then(say, failed('recording'));
       case 'replay.pause':
         return props.replay?.togglePause();
       case 'replay.faster':
@@ -244,14 +246,14 @@ export function App(props: WorkbenchProps) {
       if (!last) return say('nothing to undo');
       setUndo(undo.slice(0, -1));
       const done = last.op === 'toggle' ? wl.toggle(last.entry) : last.op === 'delete' ? wl.add(last.entry, last.enabled) : wl.remove(last.entry);
-      return void done.then(() => setWlVersion((v) => v + 1));
+      return void done.then(() => setWlVersion((v) => v + 1), failed('whitelist change'));
     }
     const row = whitelistRows(wl.entries())[Math.min(wlCursor, wl.entries().length - 1)];
     if (!row) return;
     const key = { image: row.image, process: row.process };
     const done = command === 'whitelist.toggle' ? wl.toggle(key) : wl.remove(key);
     setUndo([...undo, { op: command === 'whitelist.toggle' ? 'toggle' : 'delete', entry: key, enabled: row.enabled }]);
-    void done.then(() => setWlVersion((v) => v + 1));
+    void done.then(() => setWlVersion((v) => v + 1), failed('whitelist change'));
   };
 
   useInput((input, key) => {
@@ -272,7 +274,7 @@ export function App(props: WorkbenchProps) {
         const entry = confirm;
         setConfirm(undefined);
         setUndo([...undo, { op: 'add', entry, enabled: true }]);
-        void props.whitelist?.add(entry).then(() => say(`whitelisted ${entry.process} for ${entry.image}`));
+        void props.whitelist?.add(entry).then(() => say(`whitelisted ${entry.process} for ${entry.image}`), failed('whitelist change'));
       } else if (input === 'n' || key.escape) setConfirm(undefined);
       return;
     }
