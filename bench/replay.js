@@ -1,6 +1,7 @@
 // Replay throughput and memory: a generated 1 000 000-event recording (bench/recording-gen.js)
 // read and JSON.parsed only (the ceiling), then replayed by `vigil detect --replay` through the
-// whole catalogue. Both run as their own processes and are timed from spawn to exit; vigil's
+// whole catalogue; in between, the floor: vigil's reading and state tables without any rule
+// (bench/replay-floor.js). All run as their own processes and are timed from spawn to exit; vigil's
 // peak RSS comes from the process itself (bench/max-rss.js). A shorter replay of the same node
 // shows that memory does not grow with the length of the recording.
 import { spawnSync } from 'node:child_process';
@@ -39,6 +40,7 @@ export async function replayThroughput(dir, events = 1_000_000) {
   await writeRecording(file, { count: events });
   await writeRecording(short, { count: events / 4 });
   const parse = runNode([join(root, 'bench/parse-only.js'), file], join(dir, 'parse.out'));
+  const floor = runNode([join(root, 'bench/replay-floor.js'), file], join(dir, 'floor.out'));
   const full = replay(file, dir);
   const quarter = replay(short, dir);
   const rules = new Set(full.alerts.map((a) => a.ruleId));
@@ -50,6 +52,8 @@ export async function replayThroughput(dir, events = 1_000_000) {
     parseOnlyEventsPerSec: Math.round(events / (parse.ms / 1000)),
     engineEventsPerSec: Math.round(events / (full.ms / 1000)),
     engineToParseRatio: +(parse.ms / full.ms).toFixed(3),
+    noRulesEventsPerSec: Math.round(events / (floor.ms / 1000)),
+    noRulesToParseRatio: +(parse.ms / floor.ms).toFixed(3),
     peakRssMB: full.peakRssMB,
     peakRssMBQuarterLength: quarter.peakRssMB,
   };
