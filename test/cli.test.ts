@@ -61,6 +61,7 @@ describe('vigil --help and rules', () => {
       'vigil.source_down',
       'vigil.enforcement',
       'vigil.audit_lost',
+      'vigil.events_dropped',
     ]);
     expect(rules[0]).toMatchObject({ category: 'system', title: 'Container security options', titleZh: '容器安全选项', severity: 'high' });
     const human = await runVigil(['rules']);

@@ -94,6 +94,7 @@ export async function runLive(options: LiveOptions): Promise<void> {
   await sources.start(session, store);
   await untilStopped(options.durationSeconds);
   await sources.stop();
+  session.flush();
   await recorder?.close();
 }
 

@@ -104,6 +104,7 @@ export async function liveWorkbench(options: WorkbenchOptions): Promise<void> {
     async () => {
       status.stop();
       await sources.stop();
+      live.flush();
       await recording?.writer.close();
     },
   );

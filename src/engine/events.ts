@@ -3,6 +3,7 @@
 // inferred from them, and recordings are validated against them when read back.
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { z } from 'zod';
+import { terminalSafe } from '../text/terminal-safe.js';
 
 const nonNegInt = z.number().int().nonnegative();
 
@@ -309,6 +310,12 @@ export const eventDataSchemas = {
     whitelist: z.object({
       entries: z.array(z.object({ image: z.string(), process: z.string(), enabled: z.boolean() })),
     }),
+    /** Live events of a source dropped because the engine could not keep up (since the last report). */
+    dropped: z.object({
+      source: z.string(),
+      count: z.number().int().positive(),
+      total: z.number().int().positive(),
+    }),
     /** The outcome of an enforcement action vigil took (live only; replay never acts). */
     enforcement: z.object({
       containerId: z.string(),
@@ -394,7 +401,7 @@ export function checkEvent(value: unknown): EventCheck {
   if (typeof source !== 'string') return invalid('source: expected a string');
   if (typeof kind !== 'string') return invalid('kind: expected a string');
   const check = dataCheck(source, kind);
-  if (!check) return { ok: false, reason: 'unknown-kind', message: `unknown event kind ${JSON.stringify(`${source}/${kind}`)}` };
+  if (!check) return { ok: false, reason: 'unknown-kind', message: `unknown event kind ${terminalSafe(JSON.stringify(`${source}/${kind}`), 80)}` };
   if (!check(data)) return invalid(`${source}/${kind}: ${describeError(check.errors?.[0])}`);
   return { ok: true, event: { seq, ts, source, kind, data } as VigilEvent };
 }
@@ -405,6 +412,7 @@ function invalid(message: string): EventCheck {
 
 function describeError(error: ErrorObject | undefined): string {
   if (!error) return 'invalid event';
-  const path = ['data', ...error.instancePath.split('/').slice(1)].join('.');
+  // The path holds the line's own keys (labels, annotations): made safe to print, and cut.
+  const path = terminalSafe(['data', ...error.instancePath.split('/').slice(1)].join('.'), 120);
   return `${path}: ${error.message ?? 'invalid'}`;
 }

@@ -7,6 +7,7 @@ import type { UnsequencedEvent, VigilEvent } from '../engine/events.js';
 import type { Profile } from '../engine/profile.js';
 import type { ResponseRequest } from '../engine/rule.js';
 import { catalogue } from '../engine/rules/index.js';
+import { defaultIngestQueueOptions, IngestQueue, type IngestQueueOptions } from './ingest-queue.js';
 
 export interface EventSink {
   write(event: VigilEvent): void;
@@ -21,25 +22,40 @@ export interface SessionOptions {
   onResponse?: (request: ResponseRequest) => void;
   /** Sees every event after the engine (the workbench's status line and event window). */
   onEvent?: (event: VigilEvent) => void;
+  /** How live events wait for the engine under load (tests shrink it). */
+  queue?: IngestQueueOptions;
 }
 
 export class Session {
   readonly engine: Engine;
   private seq = 0;
   private recorder: EventSink | undefined;
+  private readonly queue: IngestQueue;
 
   constructor(private readonly options: SessionOptions) {
     this.recorder = options.recorder;
+    this.queue = new IngestQueue(
+      (event) => this.process({ seq: ++this.seq, ts: event.ts, source: event.source, kind: event.kind, data: event.data } as VigilEvent),
+      options.queue ?? defaultIngestQueueOptions,
+    );
     this.engine = new Engine(catalogue, options.profile, {
       alert: options.onAlert,
       ...(options.onResponse && { response: options.onResponse }),
     });
   }
 
-  /** A live event: numbered in arrival order. */
-  readonly ingest = (event: UnsequencedEvent): void => {
-    this.process({ seq: ++this.seq, ts: event.ts, source: event.source, kind: event.kind, data: event.data } as VigilEvent);
-  };
+  /** A live event: numbered in the order the engine takes it, which is arrival order. */
+  readonly ingest = (event: UnsequencedEvent): void => this.queue.push(event);
+
+  /** Live events waiting for the engine. */
+  get waiting(): number {
+    return this.queue.waiting;
+  }
+
+  /** Gives the engine every live event still waiting (before the recording is closed). */
+  flush(): void {
+    this.queue.flush();
+  }
 
   /** Starts or stops recording from the next event (the workbench's `R`). */
   setRecorder(recorder: EventSink | undefined): void {

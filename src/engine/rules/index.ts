@@ -22,7 +22,7 @@ import eventDeletion from './event-deletion.js';
 import podAnomaly from './pod-anomaly.js';
 import roleBinding from './role-binding.js';
 import userEnumeration from './user-enumeration.js';
-import { auditLost, enforcement, sourceDown } from './vigil-health.js';
+import { auditLost, enforcement, eventsDropped, sourceDown } from './vigil-health.js';
 
 export const catalogue: readonly AnyRule[] = [
   containerSecurityOptions,
@@ -50,4 +50,5 @@ export const catalogue: readonly AnyRule[] = [
   sourceDown,
   enforcement,
   auditLost,
+  eventsDropped,
 ];

@@ -1,5 +1,5 @@
 // vigil's own health, reported as alerts of category `vigil`: a source that went down or
-// degraded, and the outcome of enforcement actions vigil took.
+// degraded, events lost by the kernel or dropped by vigil, and the outcome of enforcement actions.
 import { defineRule, NONE } from '../rule.js';
 
 export const sourceDown = defineRule({
@@ -58,6 +58,25 @@ export const auditLost = defineRule({
         key: `${event.seq}`,
         summary: `the kernel dropped ${lostSince} audit record${lostSince === 1 ? '' : 's'} (${lost} lost since boot): detection has gaps`,
         evidence: { lostSince, lost, backlog },
+      },
+    ];
+  },
+});
+
+export const eventsDropped = defineRule({
+  id: 'vigil.events_dropped',
+  category: 'vigil',
+  severity: 'high',
+  title: { en: 'Events dropped', zh: '事件丢弃' },
+  consumes: ['vigil/dropped'],
+  create: () => (event) => {
+    const { source, count, total } = event.data;
+    return [
+      {
+        // Each report is its own alert: reports come at most every few seconds per source.
+        key: `${source}\0${event.seq}`,
+        summary: `vigil dropped ${count} ${source} event${count === 1 ? '' : 's'} (${total} since start): more than the engine could keep up with, detection has gaps`,
+        evidence: { source, count, total },
       },
     ];
   },

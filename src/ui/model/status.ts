@@ -12,6 +12,8 @@ export interface StatusSnapshot {
   eventsPerSec: number;
   events: number;
   lost: number;
+  /** Live events vigil dropped because the engine could not keep up. */
+  dropped: number;
   skipped: number;
   recording: string | undefined;
 }
@@ -20,6 +22,7 @@ export class StatusModel {
   private readonly sources = new Map<string, SourceStatus>();
   private events = 0;
   private lost = 0;
+  private dropped = 0;
   private skipped = 0;
   private recording: string | undefined;
   private rate = 0;
@@ -45,6 +48,9 @@ export class StatusModel {
       this.publish();
     } else if (event.source === 'audit' && event.kind === 'status') {
       this.lost = event.data.lost;
+    } else if (event.source === 'vigil' && event.kind === 'dropped') {
+      this.dropped += event.data.count;
+      this.publish();
     }
   };
 
@@ -88,6 +94,7 @@ export class StatusModel {
       eventsPerSec: this.rate,
       events: this.events,
       lost: this.lost,
+      dropped: this.dropped,
       skipped: this.skipped,
       recording: this.recording,
     };

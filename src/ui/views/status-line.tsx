@@ -36,6 +36,7 @@ export function StatusLine(props: { status: StatusSnapshot; replay: ReplayStatus
         ))}
         <Text dimColor>
           {status.eventsPerSec} ev/s{status.lost ? `  lost ${status.lost}` : ''}
+          {status.dropped ? `  dropped ${status.dropped}` : ''}
           {status.skipped ? `  skipped ${status.skipped}` : ''}
         </Text>
         {status.recording && <Text color="red">{'  ● REC'}</Text>}

@@ -257,6 +257,10 @@ const rules: Record<string, (s: Subject) => Step[]> = {
     field(s.alert.evidence, 'ok') === true
       ? [{ say: 'Find out why a blocked image was started (its image-blocked alert), then remove the container.', run: [`docker rm ${s.c}`] }]
       : [{ say: 'vigil could not stop it: stop it by hand and check its state.', run: [`docker stop ${s.c}`, `docker inspect ${s.c} -f '{{.State.Status}}'`] }],
+  'vigil.events_dropped': () => [
+    { say: 'Detection had a gap around this time: the source sent more than vigil could analyse.' },
+    { say: 'Find what floods it (a noisy program, a log loop), and consider a narrower audit rule set.', run: ['aureport -x --summary -ts recent | head -20', 'docker stats --no-stream'] },
+  ],
   'vigil.audit_lost': () => [
     { say: 'Detection had a gap around this time: review what happened on the host then by other means.' },
     { say: 'Check the counters and raise the kernel backlog limit.', run: ['auditctl -s', 'auditctl -b 8192'] },
