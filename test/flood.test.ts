@@ -8,33 +8,12 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Alert } from '../src/engine/alert.js';
 import { jsonLines, startVigil, waitFor } from './helpers/cli.js';
+import { kubeAuditRequests } from './helpers/kube-audit-lines.js';
 import { liveGate } from './helpers/live.js';
 import { terminal, tmux, tmuxAvailable } from './helpers/tmux.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vigil-flood-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** Complete, harmless requests (a controller reading pods), one event each, as log text. */
-function requests(from: number, count: number): Buffer {
-  const template = JSON.stringify({
-    kind: 'Event',
-    apiVersion: 'audit.k8s.io/v1',
-    level: 'Metadata',
-    auditID: '00000000-0000-4000-8000-@ID@',
-    stage: 'ResponseComplete',
-    requestURI: '/api/v1/namespaces/web/pods/web-@ID@',
-    verb: 'get',
-    user: { username: 'system:serviceaccount:kube-system:replicaset-controller', groups: ['system:serviceaccounts', 'system:authenticated'] },
-    sourceIPs: ['10.0.0.10'],
-    objectRef: { resource: 'pods', namespace: 'web', name: 'web-@ID@', apiVersion: 'v1' },
-    responseStatus: { metadata: {}, code: 200 },
-    requestReceivedTimestamp: '2026-11-27T09:00:00.000000Z',
-    stageTimestamp: '2026-11-27T09:00:00.000000Z',
-  }).split('@ID@');
-  const lines: string[] = [];
-  for (let n = from; n < from + count; n++) lines.push(template.join(String(n).padStart(12, '0')));
-  return Buffer.from(`${lines.join('\n')}\n`);
-}
 
 /** A kube-apiserver audit log to flood, and a profile pointing vigil at it. */
 function floodTarget(name: string) {
@@ -49,7 +28,7 @@ function floodTarget(name: string) {
 function flood(log: string, total: number): number {
   const batch = 20_000;
   // Made beforehand, so the rate offered is the file's, not this test's string building.
-  const batches = Array.from({ length: total / batch }, (_, i) => requests(i * batch, batch));
+  const batches = Array.from({ length: total / batch }, (_, i) => kubeAuditRequests(i * batch, batch));
   const start = performance.now();
   for (const text of batches) appendFileSync(log, text);
   return total / ((performance.now() - start) / 1000);
