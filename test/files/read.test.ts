@@ -1,10 +1,12 @@
 // Reading a container file's facts: never through a link out of the layer, and the facts the
 // rules need (hash, entropy, text or a binary's strings) within the limits.
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GONE, OUTSIDE } from '../../src/sources/files/contained-path.js';
 import { readFileFacts } from '../../src/sources/files/read.js';
 
 const limits = { scannable: true, contentLimitBytes: 1024, hashLimitBytes: 1 << 20 };
@@ -76,5 +78,30 @@ describe('readFileFacts', () => {
     if (!result.ok) throw new Error(result.reason);
     expect(result.facts.sha256).toBeUndefined();
     expect(result.facts.size).toBe(4096);
+  });
+
+  it('refuses a path climbing out of the layer with `..`', async () => {
+    // Built by hand: join() would resolve the `..` away.
+    expect(await readFileFacts(`${layer}/var/../../host-secret`, layer, limits)).toEqual({ ok: false, reason: OUTSIDE });
+  });
+
+  it('reports a directory and a fifo with their mode alone, without waiting for a writer', async () => {
+    execFileSync('mkfifo', [join(layer, 'var/pipe')]);
+    const fifo = await readFileFacts(join(layer, 'var/pipe'), layer, limits);
+    const directory = await readFileFacts(join(layer, 'var/www'), layer, limits);
+    expect(fifo).toEqual({ ok: true, facts: { size: 0, stat: expect.objectContaining({ mode: expect.stringMatching(/^10[0-7]{3}$/) }) } });
+    expect(directory).toEqual({ ok: true, facts: { size: expect.any(Number), stat: expect.objectContaining({ mode: expect.stringMatching(/^40[0-7]{3}$/) }) } });
+  });
+
+  it('says a file deleted between its event and its reading is gone, and does not throw', async () => {
+    const path = join(layer, 'var/www/upload.tmp');
+    writeFileSync(path, 'soon gone');
+    unlinkSync(path);
+    expect(await readFileFacts(path, layer, limits)).toEqual({ ok: false, reason: GONE });
+    // Its whole directory gone too.
+    mkdirSync(join(layer, 'var/cache'));
+    writeFileSync(join(layer, 'var/cache/entry'), 'x');
+    rmSync(join(layer, 'var/cache'), { recursive: true });
+    expect(await readFileFacts(join(layer, 'var/cache/entry'), layer, limits)).toEqual({ ok: false, reason: GONE });
   });
 });

@@ -2,8 +2,8 @@
 // following a link: the container's owner controls every name in it, and a symlink to the
 // host's /etc/shadow must not make vigil read (and record) the host's file.
 import { createHash } from 'node:crypto';
-import { constants } from 'node:fs';
-import { open, realpath } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { openToRead } from './contained-path.js';
 
 export interface FileFacts {
   size: number;
@@ -22,6 +22,7 @@ export interface ReadLimits {
   hashLimitBytes: number;
 }
 
+/** A failure's reason is one of contained-path's (GONE: deleted since it was seen) or an errno code. */
 export type ReadResult = { ok: true; facts: FileFacts } | { ok: false; reason: string };
 
 const CHUNK = 64 * 1024;
@@ -33,31 +34,17 @@ const MIN_STRING = 8;
 const TEXT_PROBE = 8 * 1024;
 
 /**
- * The facts of `path`, which must resolve, without links, inside `root` (the layer or mount the
+ * The facts of `path`, which must lie, without links, inside `root` (the layer or mount the
  * path belongs to). Regular files only; anything else is reported with its mode alone.
  */
 export async function readFileFacts(path: string, root: string, limits: ReadLimits): Promise<ReadResult> {
-  let real: string;
+  const target = await openToRead(root, path);
+  if (!target.ok) return target;
+  const { stats, handle } = target;
+  const stat = { mode: stats.mode.toString(8), uid: stats.uid, gid: stats.gid };
+  if (!handle) return { ok: true, facts: { size: stats.size, stat } };
   try {
-    // A link anywhere on the way (a directory swapped for a symlink) shows as a different real path.
-    real = await realpath(path);
-  } catch (err) {
-    return { ok: false, reason: (err as NodeJS.ErrnoException).code ?? 'unreadable' };
-  }
-  if (real !== path || !(real === root || real.startsWith(root.endsWith('/') ? root : `${root}/`))) {
-    return { ok: false, reason: 'path leaves the container layer through a link' };
-  }
-  let handle;
-  try {
-    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  } catch (err) {
-    return { ok: false, reason: (err as NodeJS.ErrnoException).code ?? 'unreadable' };
-  }
-  try {
-    const st = await handle.stat();
-    const stat = { mode: st.mode.toString(8), uid: st.uid, gid: st.gid };
-    if (!st.isFile()) return { ok: true, facts: { size: st.size, stat } };
-    return { ok: true, facts: await readContent(handle, st.size, stat, limits) };
+    return { ok: true, facts: await readContent(handle, stats.size, stat, limits) };
   } catch (err) {
     return { ok: false, reason: (err as NodeJS.ErrnoException).code ?? 'unreadable' };
   } finally {
@@ -66,7 +53,7 @@ export async function readFileFacts(path: string, root: string, limits: ReadLimi
 }
 
 async function readContent(
-  handle: import('node:fs/promises').FileHandle,
+  handle: FileHandle,
   size: number,
   stat: FileFacts['stat'],
   limits: ReadLimits,

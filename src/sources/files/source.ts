@@ -12,6 +12,7 @@ import type { ContainerSnapshot, FileAction, UnsequencedEvent } from '../../engi
 import type { Profile } from '../../engine/profile.js';
 import { isoNow, sourceStatus, type Emit, type Source } from '../source.js';
 import { plantBait } from './bait.js';
+import { GONE } from './contained-path.js';
 import { containerFsOf, containerPathOf, hostLocation, imageEntry, isWhiteout, onMount, type ContainerFs, type HostLocation } from './layers.js';
 import { readFileFacts, type FileFacts } from './read.js';
 import { reduceShadow } from './shadow.js';
@@ -38,6 +39,8 @@ interface Remembered {
 /** A watched directory: where it is on the host, and where the container sees it. */
 interface WatchRoot {
   root: string;
+  /** Where reads start their link-free walk: `root` may lie below names the container controls. */
+  readRoot: string;
   prefix: string;
   /** The writable layer: files appearing there may be copies of image files. */
   upper: boolean;
@@ -67,11 +70,13 @@ export interface FilesSourceStats {
   /** Files not read because the per-second budget was spent. */
   skipped: number;
   unreadable: number;
+  /** Files deleted before they were read, or whose container's layer vanished under the watch. */
+  gone: number;
 }
 
 export class FilesSource implements Source {
   readonly name = 'files';
-  readonly stats: FilesSourceStats = { events: 0, skipped: 0, unreadable: 0 };
+  readonly stats: FilesSourceStats = { events: 0, skipped: 0, unreadable: 0, gone: 0 };
   private emit: Emit = () => {};
   private readonly watched = new Map<string, Watched>();
   private readonly scannable: (path: string) => boolean;
@@ -120,11 +125,11 @@ export class FilesSource implements Source {
     const { fs } = result;
     const entry: Watched = { fs, watchers: [], known: new Map(), batch: new Map(), timer: undefined, batchStarted: 0, flushing: Promise.resolve() };
     this.watched.set(snapshot.id, entry);
-    const roots: WatchRoot[] = [{ root: fs.upper, prefix: '/', upper: true }];
+    const roots: WatchRoot[] = [{ root: fs.upper, readRoot: fs.upper, prefix: '/', upper: true }];
     for (const dir of [...this.settings.webDirectories, ...this.settings.watch]) {
       if (!onMount(fs, dir)) continue; // the writable layer already shows what is written there
       const at = hostLocation(fs, dir);
-      roots.push({ root: at.path, prefix: dir, upper: false });
+      roots.push({ root: at.path, readRoot: at.root, prefix: dir, upper: false });
     }
     await Promise.all(roots.map((root) => this.watchRoot(entry, root)));
     if (this.watched.get(snapshot.id) !== entry) return; // stopped while the watches were set up
@@ -204,6 +209,13 @@ export class FilesSource implements Source {
   private async flush(entry: Watched): Promise<void> {
     const batch = [...entry.batch];
     entry.batch.clear();
+    // The writable layer itself gone is the container being removed (docker rm can run ahead of
+    // the die event reaching us): nobody in it deleted its files, so they are no deletions.
+    if (!(await lstat(entry.fs.upper).catch(() => undefined))) {
+      this.stats.gone += batch.length;
+      await this.unwatch(entry.fs.id);
+      return;
+    }
     const created: Array<Change & { stats: Stats }> = [];
     const deleted: Array<Change & { was?: { ino?: number; size: number } }> = [];
     const changes: Change[] = [];
@@ -211,7 +223,7 @@ export class FilesSource implements Source {
       const path = containerPathOf(host, root.root, root.prefix);
       const stats = await lstat(host).catch(() => undefined);
       const before = entry.known.get(host);
-      const base = { path, host, readRoot: root.root };
+      const base = { path, host, readRoot: root.readRoot };
       if (!stats || isWhiteout(stats)) {
         entry.known.delete(host);
         // A whiteout deletes an image file; the image still says what it was.
@@ -294,7 +306,8 @@ export class FilesSource implements Source {
       hashLimitBytes: withinBudget ? this.settings.hashLimitBytes : -1,
     });
     if (!result.ok) {
-      if (result.reason !== 'ENOENT') this.stats.unreadable++;
+      if (result.reason === GONE) this.stats.gone++;
+      else this.stats.unreadable++;
       return undefined;
     }
     const facts = result.facts;
