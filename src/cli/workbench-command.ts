@@ -127,7 +127,11 @@ export async function replayWorkbench(file: string, options: WorkbenchOptions): 
   });
   await player.start();
   const ingest = (e: UnsequencedEvent) => player.session.ingest(e);
-  health.attach(ingest);
+  // The player shows only the recording's events; vigil's own problems are shown here.
+  health.attach((e) => {
+    ingest(e);
+    status.observe(e);
+  });
   await runWorkbench(
     {
       mode: 'replay',

@@ -1,7 +1,7 @@
 // End to end in a real terminal (tmux): the workbench replays a shipped recording, drills into
 // an alert, adds a whitelist entry, and quits with the terminal restored.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -73,5 +73,22 @@ describe.runIf(ready)('the workbench in a real terminal', () => {
     const after = await until(/vigil exited 0/, 'vigil to exit');
     expect(after).toContain('before vigil');
     expect(after).not.toMatch(/REPLAY|All alerts/);
+  }, 60_000);
+
+  it('shows a state file it cannot read as a degraded source and a health alert, and keeps working', async () => {
+    tmux('kill-session', '-t', session);
+    // A directory where the file should be: unreadable even for root.
+    const state = join(dir, 'unreadable-state');
+    mkdirSync(state);
+    const command = `${process.execPath} ${VIGIL_BIN} --replay ${recording} --state ${state}; echo "vigil exited $?"; sleep 60`;
+    expect(tmux('new-session', '-d', '-s', session, '-x', '160', '-y', '30', command).status).toBe(0);
+    await until(/● state degraded/, 'the state source degraded in the status line');
+    await until(/state: state file \S+ cannot be read \(EISDIR/, 'the reason on the message line');
+    await press('G');
+    await until(/ended (\d+)\/\1 /, 'the end of the replay');
+    expect(screen()).toMatch(/vigil health\s+2\/2/);
+    await press('q');
+    await until(/vigil exited 0/, 'vigil to exit');
+    expect(readdirSync(state)).toEqual([]);
   }, 60_000);
 });

@@ -1,6 +1,6 @@
 // What the status line shows, kept outside React: each source's state, the event rate, skipped
 // and lost counts, and whether a recording is being written. Published like the alert store.
-import type { SourceState, VigilEvent } from '../../engine/events.js';
+import type { SourceState, UnsequencedEvent } from '../../engine/events.js';
 
 export interface SourceStatus {
   state: SourceState;
@@ -39,7 +39,7 @@ export class StatusModel {
     this.timer.unref();
   }
 
-  observe = (event: VigilEvent): void => {
+  observe = (event: UnsequencedEvent): void => {
     this.events++;
     this.windowEvents++;
     if (event.source === 'vigil' && event.kind === 'source.status') {
