@@ -5,6 +5,7 @@ import type { ContainerSnapshot } from '../events.js';
 import type { Profile } from '../profile.js';
 import { defineRule, NONE } from '../rule.js';
 import { containerVerb } from './container-wording.js';
+import { lookup } from '../json.js';
 
 /** `CAP_SYS_ADMIN`, `sys_admin` -> `SYS_ADMIN`. */
 export function normaliseCapability(cap: string): string {
@@ -44,7 +45,7 @@ function findWeakenings(c: ContainerSnapshot, profile: Profile) {
   // containers, which the other findings already cover.
   for (const opt of c.securityOpt) {
     const { key, value } = parseSecurityOpt(opt);
-    const weak = weakeningOptions[key];
+    const weak = lookup(weakeningOptions, key);
     if (!weak || value.toLowerCase() !== weak.value) continue;
     if (findings.includes(weak.finding)) continue;
     findings.push(weak.finding);

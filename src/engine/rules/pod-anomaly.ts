@@ -4,6 +4,7 @@
 // port-forwards to, or adds an ephemeral container to an existing pod.
 import { maxSeverity, type Severity } from '../alert.js';
 import type { Pod } from '../events.js';
+import { lookup } from '../json.js';
 import { podFromObject } from '../k8s-pod.js';
 import { compileGlobs } from '../match.js';
 import type { Profile } from '../profile.js';
@@ -133,7 +134,7 @@ export default defineRule({
           },
         ];
       }
-      const access = accessVerbs[subresource];
+      const access = lookup(accessVerbs, subresource);
       if (!access || (r.verb !== 'create' && r.verb !== 'get')) return NONE;
       const { severity, summary } = attempt(r, access.severity, `${r.user.username} ${access.what} pod ${namespace}/${name}`);
       return [

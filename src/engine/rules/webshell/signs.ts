@@ -11,6 +11,7 @@ import { markers, oneLiner } from './markers.js';
 import { php } from './php.js';
 import { jsp } from './jsp.js';
 import { asp } from './asp.js';
+import { lookup } from '../../json.js';
 
 export type { WebshellSign };
 
@@ -25,7 +26,7 @@ export function webshellSigns(content: string, extension: string): WebshellSign[
   const signs = new Signs(content);
   markers(content, signs);
   const ext = extension.replace(/^\./, '').toLowerCase();
-  const family = families[ext];
+  const family = lookup(families, ext);
   if (family) {
     const dialect = dialectOf(family, ext, content);
     const lexed = lex(content, dialect);

@@ -2,6 +2,7 @@
 // with the alert's container and pid filled in. Commands name the container by its id and
 // shell-quote every value from the evidence, so pasting one never runs attacker text.
 import type { Alert } from '../../../engine/alert.js';
+import { lookup } from '../../../engine/json.js';
 import { shellQuote, shortId } from './format.js';
 
 export interface Step {
@@ -108,7 +109,7 @@ const rules: Record<string, (s: Subject) => Step[]> = {
     capture(s),
   ],
   'exploit.escape_vuln': (s) => {
-    const specific = escapeChecks[text(field(s.alert.evidence, 'technique')) ?? ''];
+    const specific = lookup(escapeChecks, text(field(s.alert.evidence, 'technique')));
     return [
       { say: 'If the syscall succeeded, treat the host as compromised: isolate the host, not only the container.' },
       { say: 'Freeze the container with its memory for forensics.', run: [`docker pause ${s.c}`] },
@@ -247,9 +248,10 @@ const rules: Record<string, (s: Subject) => Step[]> = {
       audit: ['systemctl status auditd', 'auditctl -s'],
       docker: ['systemctl status docker', "docker info -f '{{.ServerVersion}}'"],
     };
+    const check = lookup(checks, source);
     return [
       { say: 'Until the source is back, the rules that read it are blind; the evidence says why it is down.' },
-      ...(source && checks[source] ? [{ say: `Check the ${source} side.`, run: checks[source] }] : []),
+      ...(check ? [{ say: `Check the ${source} side.`, run: check }] : []),
       { say: 'vigil needs root to read the audit log and every process\'s sockets.' },
     ];
   },
@@ -279,5 +281,5 @@ export function nextSteps(alert: Alert): Step[] {
     c: alert.container ? shellQuote(shortId(alert.container.id)) : '<container>',
     pid: alert.process ? String(alert.process.pid) : '<pid>',
   };
-  return (rules[alert.ruleId] ?? generic)(subject);
+  return (lookup(rules, alert.ruleId) ?? generic)(subject);
 }
