@@ -17,6 +17,7 @@ import type { EventWindow } from './model/event-window.js';
 import { paced } from './model/frame.js';
 import type { StatusModel } from './model/status.js';
 import { fit } from './text.js';
+import { useImmediateState } from './use-immediate-state.js';
 import { AlertList, windowStart } from './views/alert-list.js';
 import { CategoryTree, nodeKey, treeNodes } from './views/category-tree.js';
 import { DetailView, detailLines, tabCount } from './views/detail-view.js';
@@ -72,21 +73,14 @@ export function App(props: WorkbenchProps) {
   const replayState = useSyncExternalStore(replaySubscribe, replay.getState);
 
   const nodes = useMemo(() => treeNodes(catalogue, lang, snapshot.byRule), [lang, snapshot]);
-  const [screen, setScreen] = useState<Screen>('list');
+  const [screen, setScreen, screenNow] = useImmediateState<Screen>('list');
   const [treeKey, setTreeKey] = useState('');
   const [follow, setFollow] = useState(true);
   const [selectedId, setSelectedId] = useState<string | undefined>();
   const [minSeverity, setMinSeverity] = useState<Severity | undefined>();
   const [text, setText] = useState('');
-  const [filterDraft, setFilterDraftState] = useState<string | undefined>();
-  // Keys can arrive faster than renders: the prompt's text lives in a ref the input handler
-  // reads and writes synchronously, mirrored into state for display.
-  const draft = useRef<string | undefined>(undefined);
-  const setFilterDraft = (value: string | undefined) => {
-    draft.current = value;
-    setFilterDraftState(value);
-  };
-  const [confirm, setConfirm] = useState<{ image: string; process: string } | undefined>();
+  const [filterDraft, setFilterDraft, draft] = useImmediateState<string | undefined>(undefined);
+  const [confirm, setConfirm, confirmNow] = useImmediateState<{ image: string; process: string } | undefined>(undefined);
   const [detail, setDetail] = useState({ tab: 0, scroll: 0 });
   const [wlCursor, setWlCursor] = useState(0);
   const [undo, setUndo] = useState<UndoStep[]>([]);
@@ -146,25 +140,25 @@ export function App(props: WorkbenchProps) {
       case 'app.quit':
         return quit();
       case 'app.back':
-        if (screen === 'list') return name === 'q' ? quit() : undefined;
+        if (screenNow.current === 'list') return name === 'q' ? quit() : undefined;
         return setScreen('list');
       case 'app.help':
         return setScreen('help');
       case 'nav.up':
-        if (screen === 'detail') return scrollBy(-1);
-        if (screen === 'whitelist') return setWlCursor((c) => Math.max(0, c - 1));
+        if (screenNow.current === 'detail') return scrollBy(-1);
+        if (screenNow.current === 'whitelist') return setWlCursor((c) => Math.max(0, c - 1));
         return select(selected - 1);
       case 'nav.down':
-        if (screen === 'detail') return scrollBy(1);
-        if (screen === 'whitelist') return setWlCursor((c) => c + 1);
+        if (screenNow.current === 'detail') return scrollBy(1);
+        if (screenNow.current === 'whitelist') return setWlCursor((c) => c + 1);
         return select(selected + 1);
       case 'nav.pageUp':
-        if (screen === 'detail') return scrollBy(-bodyHeight);
-        if (screen === 'whitelist') return setWlCursor((c) => Math.max(0, c - bodyHeight));
+        if (screenNow.current === 'detail') return scrollBy(-bodyHeight);
+        if (screenNow.current === 'whitelist') return setWlCursor((c) => Math.max(0, c - bodyHeight));
         return select(selected - bodyHeight);
       case 'nav.pageDown':
-        if (screen === 'detail') return scrollBy(bodyHeight);
-        if (screen === 'whitelist') return setWlCursor((c) => c + bodyHeight);
+        if (screenNow.current === 'detail') return scrollBy(bodyHeight);
+        if (screenNow.current === 'whitelist') return setWlCursor((c) => c + bodyHeight);
         return select(selected + bodyHeight);
       case 'tree.up':
         return setTreeKey(nodeKey(nodes[Math.max(0, tree - 1)]!));
@@ -269,16 +263,16 @@ export function App(props: WorkbenchProps) {
       else if (input && !key.ctrl && !key.meta) setFilterDraft(typed + input);
       return;
     }
-    if (confirm) {
+    const confirming = confirmNow.current;
+    if (confirming) {
       if (input === 'y' || key.return) {
-        const entry = confirm;
         setConfirm(undefined);
-        setUndo([...undo, { op: 'add', entry, enabled: true }]);
-        void props.whitelist?.add(entry).then(() => say(`whitelisted ${entry.process} for ${entry.image}`), failed('whitelist change'));
+        setUndo((steps) => [...steps, { op: 'add', entry: confirming, enabled: true }]);
+        void props.whitelist?.add(confirming).then(() => say(`whitelisted ${confirming.process} for ${confirming.image}`), failed('whitelist change'));
       } else if (input === 'n' || key.escape) setConfirm(undefined);
       return;
     }
-    const command = commandFor(name, screen, mode);
+    const command = commandFor(name, screenNow.current, mode);
     if (command) run(command, name);
   });
 

@@ -32,6 +32,8 @@ afterEach(() => {
 interface Harness {
   frame: () => string;
   press: (...keys: string[]) => Promise<void>;
+  /** Keys as separate reads with no render between them: a fast typist on a loaded machine. */
+  burst: (...keys: string[]) => void;
   until: (text: string | RegExp, timeoutMs?: number) => Promise<string>;
   session: Session;
   store: AlertStore;
@@ -90,7 +92,10 @@ async function workbench(events: VigilEvent[], extra: Partial<WorkbenchProps> = 
       await new Promise((r) => setTimeout(r, 30));
     }
   };
-  return { frame, press, until, session, store, quit };
+  const burst = (...keys: string[]) => {
+    for (const k of keys) app.stdin.write(k);
+  };
+  return { frame, press, burst, until, session, store, quit };
 }
 
 const DOWN = '\x1b[B';
@@ -124,6 +129,19 @@ describe('the alert list', () => {
     expect(detail).toContain('Container security options'); // still the web alert
     await h.press(ESC, 'f');
     await h.until('following');
+  });
+
+  it('takes each key on the screen the keys before it left, however fast they come', async () => {
+    const h = await workbench([web(), sock(1)]);
+    await h.press(DOWN);
+    // Open, back, follow; then help, back, down: no render between any of them. (q, not Esc:
+    // Esc with a key straight behind it is that key with Alt, as on a terminal.)
+    h.burst(ENTER, 'q', 'f');
+    await h.until(/following/);
+    h.burst('?', 'q', 'j');
+    // The header: back on the list, and no longer following after the move.
+    const f = await h.until(/^vigil · All alerts · 2 alerts$/m);
+    expect(f).not.toContain('Keys (live)');
   });
 
   it('filters by text, cycles the minimum severity, and filters by category from the tree', async () => {
