@@ -38,11 +38,11 @@ export function jsonLines<T = Record<string, unknown>>(text: string): T[] {
     .map((l) => JSON.parse(l) as T);
 }
 
-/** Polls until the predicate holds, or fails after the timeout. */
-export async function waitFor(predicate: () => boolean, timeoutMs = 15_000, what = 'condition'): Promise<void> {
+/** Polls (every `everyMs`) until the predicate holds, or fails after the timeout. */
+export async function waitFor(predicate: () => boolean, timeoutMs = 15_000, what = 'condition', everyMs = 50): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!predicate()) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, everyMs));
   }
 }
