@@ -403,7 +403,23 @@ export function checkEvent(value: unknown): EventCheck {
   const check = dataCheck(source, kind);
   if (!check) return { ok: false, reason: 'unknown-kind', message: `unknown event kind ${terminalSafe(JSON.stringify(`${source}/${kind}`), 80)}` };
   if (!check(data)) return invalid(`${source}/${kind}: ${describeError(check.errors?.[0])}`);
+  // JSON Schema cannot bound nesting, and the one free-form value must stay writable: JSON.stringify
+  // (a recording, an export) overflows its stack near 5 000 levels.
+  if (source === 'k8s' && kind === 'audit' && nestsDeeper((data as { requestObject?: unknown }).requestObject, MAX_FREE_FORM_DEPTH)) {
+    return invalid('k8s/audit: data.requestObject: nested too deeply');
+  }
   return { ok: true, event: { seq, ts, source, kind, data } as VigilEvent };
+}
+
+/** The k8s source keeps request objects to 64 levels; a recording may hold no deeper one. */
+const MAX_FREE_FORM_DEPTH = 64;
+
+/** Whether a JSON value nests lists or objects more than `limit` levels deep; recurses no deeper. */
+function nestsDeeper(value: unknown, limit: number): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (limit === 0) return true;
+  for (const item of Object.values(value)) if (nestsDeeper(item, limit - 1)) return true;
+  return false;
 }
 
 function invalid(message: string): EventCheck {

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { profileSchema, type Profile } from '../engine/profile.js';
 import { signatureFileSchema, type Signature } from '../engine/signatures.js';
 import { packageFile } from '../runtime/package-files.js';
+import { terminalSafe } from '../text/terminal-safe.js';
 
 // Two levels up from both src/profile/load.ts and dist/profile/load.js is the package root.
 const defaultProfileFile = packageFile('profiles', 'default.yaml');
@@ -15,8 +16,12 @@ const defaultProfileFile = packageFile('profiles', 'default.yaml');
 /** A profile that cannot be used; `message` has one `<file>:<line>: <what>` line per problem. */
 export class ProfileError extends Error {
   override name = 'ProfileError';
-  constructor(readonly problems: string[]) {
-    super(problems.join('\n'));
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    // Problems quote the files (keys, values, paths, YAML's excerpts): made safe to print.
+    const safe = problems.map((problem) => terminalSafe(problem));
+    super(safe.join('\n'));
+    this.problems = safe;
   }
 }
 
@@ -85,7 +90,8 @@ async function readProfile(file: string, what = 'profile'): Promise<Source> {
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
   if (doc.errors.length > 0) {
     throw new ProfileError(
-      doc.errors.map((e) => `${file}:${lines.linePos(e.pos[0]).line}: YAML syntax error: ${e.message}`),
+      // yaml quotes the offending text, which can be the rest of the file.
+      doc.errors.map((e) => `${file}:${lines.linePos(e.pos[0]).line}: YAML syntax error: ${terminalSafe(e.message, 160)}`),
     );
   }
   let value: unknown;
@@ -112,8 +118,9 @@ function describeSystemError(err: unknown): string {
   return code ?? (err as Error).message;
 }
 
+// A plain mapping: tags make other objects of YAML (a Map of !!omap, a Set of !!set, bytes of !!binary).
 function isMapping(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  return kindOf(value) === 'mapping';
 }
 
 // Builds new objects with Object.fromEntries so a '__proto__' key stays an ordinary key.
@@ -159,10 +166,10 @@ function describeIssue(issue: z.core.$ZodIssue, source: Source, root: z.ZodType)
   }
 }
 
-/** `mounts.allow[2]`: keys dotted, list positions in brackets. */
+/** `mounts.allow[2]`: keys dotted, list positions in brackets; a key as the file has it, made safe to print. */
 function formatPath(path: Path): string {
   return path
-    .map((seg, i) => (typeof seg === 'number' ? `[${seg}]` : `${i > 0 ? '.' : ''}${String(seg)}`))
+    .map((seg, i) => (typeof seg === 'number' ? `[${seg}]` : `${i > 0 ? '.' : ''}${terminalSafe(String(seg), 60)}`))
     .join('');
 }
 
@@ -192,15 +199,19 @@ function expectedAt(root: z.ZodType, path: Path, expected: string): string {
   return nouns[expected]?.[0] ?? expected;
 }
 
-/** The YAML name of a value's kind. */
+/** The YAML name of a value's kind; a tag such as !!set or !!binary makes a kind of its own. */
 function kindOf(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'list';
+  if (value instanceof Map) return 'omap';
+  if (value instanceof Set) return 'set';
+  if (value instanceof Uint8Array) return 'binary';
+  if (value instanceof Date) return 'timestamp';
   return typeof value === 'object' ? 'mapping' : typeof value;
 }
 
 function show(value: unknown): string {
-  return typeof value === 'string' ? `'${value}'` : kindOf(value);
+  return typeof value === 'string' ? `'${terminalSafe(value, 60)}'` : kindOf(value);
 }
 
 // A mapping member is reported at its key, a list item at the item; a path the document

@@ -2,6 +2,7 @@
 // are events exactly as the engine saw them, gzip-compressed when the name ends in `.gz`.
 // Writer and reader both build on the definitions here, so the two cannot drift apart.
 import { z } from 'zod';
+import { terminalSafe } from '../text/terminal-safe.js';
 
 export const RECORDING_FORMAT = 'vigil-recording';
 export const RECORDING_VERSION = 1;
@@ -28,7 +29,7 @@ export function checkHeader(value: unknown): HeaderCheck {
   }
   // Checked before the other fields: a newer version may have changed them legitimately.
   if (fields.version !== RECORDING_VERSION) {
-    const found = fields.version === undefined ? 'without a version' : `version ${JSON.stringify(fields.version)}`;
+    const found = fields.version === undefined ? 'without a version' : `version ${shown(fields.version)}`;
     return { ok: false, message: `unsupported recording ${found} (this vigil reads version ${RECORDING_VERSION})` };
   }
   const parsed = recordingHeaderSchema.safeParse(value);
@@ -38,6 +39,15 @@ export function checkHeader(value: unknown): HeaderCheck {
     return { ok: false, message: `invalid recording header (${detail})` };
   }
   return { ok: true, header: parsed.data };
+}
+
+/**
+ * A value of the file as a message shows it: a scalar as JSON, cut and safe to print; a list or
+ * object by its kind (printing one whole could be huge, or nested too deep to stringify).
+ */
+function shown(value: unknown): string {
+  if (typeof value === 'object' && value !== null) return Array.isArray(value) ? 'a list' : 'an object';
+  return terminalSafe(JSON.stringify(value), 40);
 }
 
 /** Whether a recording path is gzip-compressed; decided by name alone so writing and reading agree. */

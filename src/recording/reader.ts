@@ -231,7 +231,9 @@ async function* splitLines(bytes: AsyncIterable<Buffer>): AsyncGenerator<Lines> 
   let overlong = false; // the line in progress passed the limit: its text is being dropped
   let number = 1;
   for await (const chunk of bytes) {
-    const texts: (string | null)[] = (partial + decoder.write(chunk)).split('\n');
+    // Only the new text is split: re-splitting a long partial line with every chunk is quadratic.
+    const texts: (string | null)[] = decoder.write(chunk).split('\n');
+    texts[0] = partial + texts[0];
     partial = texts.pop() as string;
     if (overlong && texts.length > 0) {
       texts[0] = null;

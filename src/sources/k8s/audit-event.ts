@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { EventOf, UnsequencedEvent } from '../../engine/events.js';
 import { isRecord, type Json } from '../../engine/json.js';
+import { terminalSafe } from '../../text/terminal-safe.js';
 
 export type K8sAudit = EventOf<'k8s/audit'>['data'];
 
@@ -118,15 +119,35 @@ function parseEvent(value: unknown, inList: boolean): K8sAudit | string {
   return normalise(parsed.data);
 }
 
+// Only a string is quoted: String() of an object can throw (an own `toString` key) or overflow the stack (deep nesting).
 function unsupported(apiVersion: unknown): string {
-  return apiVersion === undefined ? 'missing field apiVersion' : `unsupported apiVersion ${JSON.stringify(String(apiVersion).slice(0, 40))}`;
+  if (apiVersion === undefined) return 'missing field apiVersion';
+  if (typeof apiVersion !== 'string') return 'invalid field apiVersion';
+  return `unsupported apiVersion ${terminalSafe(JSON.stringify(apiVersion.slice(0, 40)), 60)}`;
 }
 
 function describe(error: z.ZodError, value: Json): string {
   const path = error.issues[0]?.path ?? [];
   let at: unknown = value;
   for (const key of path) at = isRecord(at) || Array.isArray(at) ? (at as Json)[String(key)] : undefined;
-  return `${at === undefined ? 'missing' : 'invalid'} field ${path.map(String).join('.')}`;
+  return `${at === undefined ? 'missing' : 'invalid'} field ${fieldName(path)}`;
+}
+
+/**
+ * A path as far as the schema names it. The keys of a record (annotations, user.extra) are the
+ * input's own: any text, which a reason must not print, and any number of them, which would
+ * make reasons countless.
+ */
+function fieldName(path: readonly PropertyKey[]): string {
+  const named: string[] = [];
+  let schema: unknown = eventSchema;
+  for (const key of path) {
+    while (schema instanceof z.ZodOptional || schema instanceof z.ZodNullable) schema = schema.unwrap();
+    if (schema instanceof z.ZodRecord) break;
+    named.push(String(key));
+    schema = schema instanceof z.ZodObject ? (schema.shape as Record<PropertyKey, unknown>)[key] : schema instanceof z.ZodArray ? schema.element : undefined;
+  }
+  return named.join('.');
 }
 
 function normalise(e: RawEvent): K8sAudit {
