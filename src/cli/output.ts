@@ -12,8 +12,14 @@ const severityColour: Record<Severity, string> = {
 const RESET = '\x1b[0m';
 const DIM = '\x1b[2m';
 
+// JSON.stringify escapes C0 controls and lone surrogates but leaves these raw: DEL, C1 controls
+// (0x9b is CSI to some terminals), bidi controls, and the line separators some readers split
+// lines on. They can only occur inside strings, so escaping them keeps the same JSON value.
+const RAW_IN_JSON = /[\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/g;
+
+/** One alert as one line of JSON, every untrusted string in it exact and printable as it stands. */
 export function alertJson(alert: Alert): string {
-  return JSON.stringify(alert);
+  return JSON.stringify(alert).replace(RAW_IN_JSON, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 export function alertLine(alert: Alert, colour: boolean): string {
@@ -23,7 +29,8 @@ export function alertLine(alert: Alert, colour: boolean): string {
     : alert.pod
       ? `${terminalSafe(alert.pod.namespace, 128)}/${terminalSafe(alert.pod.name, 128)}`
       : '-';
-  const time = alert.ts.replace('T', ' ').replace(/\.\d+Z$|Z$/, '');
+  // The event's timestamp: from a recording, any string.
+  const time = terminalSafe(alert.ts.replace('T', ' ').replace(/\.\d+Z$|Z$/, ''), 64);
   const parts = [
     colour ? `${DIM}${time}${RESET}` : time,
     colour ? `${severityColour[alert.severity]}${sev}${RESET}` : sev,

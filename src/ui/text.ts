@@ -33,6 +33,7 @@ function columns(ch: string): number {
     : 1;
 }
 
+/** `hh:mm:ss` of an ISO timestamp; a recording's timestamp is untrusted text like any other. */
 export function clock(ts: string): string {
-  return ts.slice(11, 19);
+  return fit(ts.slice(11, 19), 8);
 }

@@ -138,9 +138,21 @@ export function filterAlerts(alerts: readonly Alert[], filter: AlertFilter): Ale
   return out;
 }
 
+// Built once per alert, from at most the first 64 Ki characters of each field: every keystroke in
+// the filter searches every alert, and an attacker's megabyte command lines would otherwise be
+// joined and lowercased again, whole, for each key.
+const haystacks = new WeakMap<Alert, string>();
+const FIELD_CHARS = 64 * 1024;
+
 function haystack(a: Alert): string {
-  return [a.ruleId, a.title, a.summary, a.container?.name, a.container?.image, a.container?.id, a.process?.cmdline.join(' '), a.process?.exe, a.process && `uid ${a.process.uid}`, a.k8s?.user, a.pod?.name]
-    .filter(Boolean)
-    .join('\n')
-    .toLowerCase();
+  let text = haystacks.get(a);
+  if (text === undefined) {
+    text = [a.ruleId, a.title, a.summary, a.container?.name, a.container?.image, a.container?.id, a.process?.cmdline.join(' '), a.process?.exe, a.process && `uid ${a.process.uid}`, a.k8s?.user, a.pod?.name]
+      .filter((field): field is string => Boolean(field))
+      .map((field) => field.slice(0, FIELD_CHARS))
+      .join('\n')
+      .toLowerCase();
+    haystacks.set(a, text);
+  }
+  return text;
 }

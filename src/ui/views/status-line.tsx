@@ -26,12 +26,12 @@ export function StatusLine(props: { status: StatusSnapshot; replay: ReplayStatus
           <Text>
             {replay.ended ? 'ended' : replay.paused ? 'paused' : 'playing'} {replay.position}
             {replay.total !== undefined ? `/${replay.total}` : ''} {replay.speed === 'max' ? 'max' : `${replay.speed}×`}{' '}
-            {replay.ts ? replay.ts.replace('T', ' ').slice(0, 19) : ''}{'  '}
+            {replay.ts ? fit(replay.ts.replace('T', ' ').slice(0, 19), 19) : ''}{'  '}
           </Text>
         )}
         {sources.map((s) => (
           <Text key={s.name}>
-            <Text color={stateColor[s.state]}>●</Text> {s.name}{s.state === 'up' ? '' : ` ${s.state}`}{'  '}
+            <Text color={stateColor[s.state]}>●</Text> {fit(s.name, 24)}{s.state === 'up' ? '' : ` ${s.state}`}{'  '}
           </Text>
         ))}
         <Text dimColor>
