@@ -103,6 +103,9 @@ export function App(props: WorkbenchProps) {
   const found = follow ? 0 : visible.findIndex((a) => a.id === selectedId);
   const selected = Math.max(0, found);
   const current: Alert | undefined = visible[selected];
+  // The selection as the last key left it, for keys that come before the next render.
+  const selectedNow = useRef(selected);
+  selectedNow.current = selected;
 
   const treeWidth = columns >= 100 ? 30 : 24;
   const listWidth = Math.max(20, columns - treeWidth - 1);
@@ -119,6 +122,7 @@ export function App(props: WorkbenchProps) {
 
   const select = (index: number) => {
     const clamped = Math.max(0, Math.min(visible.length - 1, index));
+    selectedNow.current = clamped;
     setFollow(false);
     setSelectedId(visible[clamped]?.id);
   };
@@ -147,19 +151,19 @@ export function App(props: WorkbenchProps) {
       case 'nav.up':
         if (screenNow.current === 'detail') return scrollBy(-1);
         if (screenNow.current === 'whitelist') return setWlCursor((c) => Math.max(0, c - 1));
-        return select(selected - 1);
+        return select(selectedNow.current - 1);
       case 'nav.down':
         if (screenNow.current === 'detail') return scrollBy(1);
         if (screenNow.current === 'whitelist') return setWlCursor((c) => c + 1);
-        return select(selected + 1);
+        return select(selectedNow.current + 1);
       case 'nav.pageUp':
         if (screenNow.current === 'detail') return scrollBy(-bodyHeight);
         if (screenNow.current === 'whitelist') return setWlCursor((c) => Math.max(0, c - bodyHeight));
-        return select(selected - bodyHeight);
+        return select(selectedNow.current - bodyHeight);
       case 'nav.pageDown':
         if (screenNow.current === 'detail') return scrollBy(bodyHeight);
         if (screenNow.current === 'whitelist') return setWlCursor((c) => c + bodyHeight);
-        return select(selected + bodyHeight);
+        return select(selectedNow.current + bodyHeight);
       case 'tree.up':
         return setTreeKey(nodeKey(nodes[Math.max(0, tree - 1)]!));
       case 'tree.down':
@@ -167,12 +171,14 @@ export function App(props: WorkbenchProps) {
       case 'list.follow':
         setFollow(true);
         return say('following the newest alert');
-      case 'list.open':
-        if (!current) return;
+      case 'list.open': {
+        const chosen = visible[selectedNow.current];
+        if (!chosen) return;
         setFollow(false);
-        setSelectedId(current.id);
+        setSelectedId(chosen.id);
         setDetail({ tab: 0, scroll: 0 });
         return setScreen('detail');
+      }
       case 'list.filter':
         return setFilterDraft(text);
       case 'list.severity': {

@@ -142,6 +142,10 @@ describe('the alert list', () => {
     // The header: back on the list, and no longer following after the move.
     const f = await h.until(/^vigil · All alerts · 2 alerts$/m);
     expect(f).not.toContain('Keys (live)');
+    // Two moves down from the top and open: the third alert, not the one the last render had.
+    const three = await workbench([web(), sock(1), sock(2)]);
+    three.burst('j', 'j', ENTER);
+    expect(await three.until('1 Summary')).toContain('Container security options');
   });
 
   it('filters by text, cycles the minimum severity, and filters by category from the tree', async () => {
