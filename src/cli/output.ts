@@ -1,7 +1,7 @@
 // Alert output for the headless modes: one JSON object per line (a contract), or one readable
 // line per alert, coloured only on a terminal, with every untrusted string made inert.
 import type { Alert, Severity } from '../engine/alert.js';
-import { terminalSafe } from '../text/terminal-safe.js';
+import { C1_AND_DIRECTION, terminalSafe } from '../text/terminal-safe.js';
 
 const severityColour: Record<Severity, string> = {
   critical: '\x1b[1;97;41m',
@@ -15,7 +15,7 @@ const DIM = '\x1b[2m';
 // JSON.stringify escapes C0 controls and lone surrogates but leaves these raw: DEL, C1 controls
 // (0x9b is CSI to some terminals), bidi controls, and the line separators some readers split
 // lines on. They can only occur inside strings, so escaping them keeps the same JSON value.
-const RAW_IN_JSON = /[\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/g;
+const RAW_IN_JSON = new RegExp(`[${C1_AND_DIRECTION}\\u2028\\u2029]`, 'g');
 
 /** One alert as one line of JSON, every untrusted string in it exact and printable as it stands. */
 export function alertJson(alert: Alert): string {

@@ -15,7 +15,7 @@ import { readAuditLog } from '../sources/audit/offline.js';
 import { readK8sAuditLog } from '../sources/k8s/audit-offline.js';
 import { AuditSource } from '../sources/audit/source.js';
 import { ProcSource } from '../sources/proc/source.js';
-import { isoNow } from '../sources/source.js';
+import { isoNow, sourceStatus } from '../sources/source.js';
 import { defaultStatePath, type StateStore } from '../state/store.js';
 import { StateHealth } from '../runtime/state-health.js';
 import { UsageError } from './usage.js';
@@ -99,7 +99,7 @@ export async function runLive(options: LiveOptions): Promise<void> {
 }
 
 export function recorderDown(err: Error): UnsequencedEvent {
-  return { ts: isoNow(), source: 'vigil', kind: 'source.status', data: { source: 'recorder', state: 'down', reason: `recording could not be written: ${err.message}` } };
+  return sourceStatus('recorder', 'down', `recording could not be written: ${err.message}`);
 }
 
 /** This host's live sources, started in order: containers first, so processes find theirs. */

@@ -1,7 +1,7 @@
 // The state file's problems as the status of a source named `state`: shown in the status line and
 // raised as vigil health alerts, which stay in view in the workbench, where stderr is not.
 import type { UnsequencedEvent } from '../engine/events.js';
-import { isoNow } from '../sources/source.js';
+import { sourceStatus } from '../sources/source.js';
 import { openStateStore, type StateStore } from '../state/store.js';
 
 type Ingest = (event: UnsequencedEvent) => void;
@@ -33,12 +33,7 @@ export class StateHealth {
 
   private emit(state: 'up' | 'degraded', reason?: string): void {
     if (reason) this.warn?.(reason);
-    const event: UnsequencedEvent = {
-      ts: isoNow(),
-      source: 'vigil',
-      kind: 'source.status',
-      data: { source: 'state', state, ...(reason && { reason }) },
-    };
+    const event = sourceStatus('state', state, reason);
     if (this.ingest) this.ingest(event);
     else this.pending.push(event);
   }

@@ -2,11 +2,14 @@
 // terminal control: control characters, escape sequences and bidi overrides become visible
 // escapes, and very long strings are cut, before anything reaches a terminal.
 
+/** DEL, the C1 controls and the invisible direction marks/overrides/isolates, as a character-class body. */
+export const C1_AND_DIRECTION = '\\u007f-\\u009f\\u061c\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069';
+
 /**
  * C0 and C1 controls, DEL, the invisible direction marks/overrides/isolates, and lone
  * surrogates (invalid text: a terminal would get U+FFFD of unknown width, or nothing at all).
  */
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const UNSAFE = new RegExp(`[\\u0000-\\u001f${C1_AND_DIRECTION}]|[\\ud800-\\udbff](?![\\udc00-\\udfff])|(?<![\\ud800-\\udbff])[\\udc00-\\udfff]`, 'g');
 
 function escapeChar(c: string): string {
   const code = c.codePointAt(0)!;
