@@ -36,7 +36,6 @@ export class IngestQueue {
   private size = 0;
   private sliceStart = 0;
   private sliceOpen = false;
-  private drainScheduled = false;
   private readonly drops = new Map<string, DropCount>();
   private reportTimer: NodeJS.Timeout | undefined;
 
@@ -62,9 +61,9 @@ export class IngestQueue {
       this.drop(event.source);
       return;
     }
+    // Queued only while a slice is open, so its next turn drains this.
     this.ring[(this.head + this.size) % this.options.capacity] = event;
     this.size++;
-    this.scheduleDrain();
   };
 
   /** Processes everything waiting and reports the drops not yet reported (at stop). */
@@ -93,19 +92,10 @@ export class IngestQueue {
     if (this.size > 0) this.drain();
   };
 
-  private scheduleDrain(): void {
-    if (this.drainScheduled || this.sliceOpen) return;
-    this.drainScheduled = true;
-    setImmediate(() => {
-      this.drainScheduled = false;
-      if (this.size > 0) this.drain();
-    });
-  }
-
+  /** A slice of the waiting events; asking for it opens the slice whose next turn drains the rest. */
   private drain(): void {
     while (this.size > 0 && !this.sliceSpent()) this.process(this.shift());
     this.report(false);
-    if (this.size > 0) this.scheduleDrain();
   }
 
   private shift(): UnsequencedEvent {
