@@ -87,9 +87,11 @@ describe.runIf(live)('kernel-level detection, live', () => {
     spawnSync('docker', ['run', '--rm', '--name', `${prefix}not-allowed`, '--network', 'none', WHITELISTED, 'sh', '-c', 'cat /etc/hostname'], { timeout: 30_000 });
     run('unshare', ['--cap-add', 'SYS_ADMIN'], '/probes/unshare');
     run('ptrace', [], '/probes/ptrace');
-    run('shocker', ['--cap-add', 'DAC_READ_SEARCH'], '/probes/open_by_handle_at');
-    run('runc-overwrite', [], '/probes/proc_exe_write');
-    run('module', ['--security-opt', 'seccomp=unconfined'], '/probes/init_module');
+    // Under a shell that stays a moment: a loaded machine may read the audit log after a probe
+    // that lasts milliseconds is gone, and its container is then known through the shell.
+    run('shocker', ['--cap-add', 'DAC_READ_SEARCH'], 'sh', '-c', '/probes/open_by_handle_at; sleep 2');
+    run('runc-overwrite', [], 'sh', '-c', '/probes/proc_exe_write; sleep 2');
+    run('module', ['--security-opt', 'seccomp=unconfined'], 'sh', '-c', '/probes/init_module; sleep 2');
     run('release-agent', ['--cap-add', 'SYS_ADMIN', '--security-opt', 'apparmor=unconfined'], 'sh', '-c', 'mkdir /cg && mount -t cgroup -o memory cgroup /cg && /probes/release_agent_write /cg/release_agent');
     run('escape-file', ['-v', '/etc:/hostetc:ro'], 'sh', '-c', 'cat /hostetc/shadow >/dev/null');
     run('command', [], 'sh', '-c', 'echo ZWNobyBoaQo= | base64 -d | sh');
