@@ -1,8 +1,10 @@
 // The command line as a user meets it: usage errors, the catalogue, replay output and its
 // handling of damaged recordings and hostile strings.
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Alert } from '../src/engine/alert.js';
 import { jsonLines, runVigil } from './helpers/cli.js';
@@ -131,6 +133,24 @@ describe('vigil detect --replay', () => {
     expect(stderr).toContain(`${path}:3:`);
     expect(stderr).toContain(`${path}:4: unknown event kind "falco/rule"`);
     expect(stderr).toContain(`${path}: 1 corrupt line skipped, 1 event of unknown kind skipped, truncated last line ignored`);
+  });
+
+  it('replays a gzip recording up to where it turns corrupt, then exits 2 with one line saying so', async () => {
+    // Incompressible filler, so the damage lies well past the first chunk the reader takes.
+    const filler = Array.from({ length: 4000 }, (_, i) =>
+      JSON.stringify({ seq: i + 2, ts: '2026-11-27T10:00:01.000Z', source: 'vigil', kind: 'source.status', data: { source: randomBytes(48).toString('hex'), state: 'up' } }),
+    );
+    const plain = [header, JSON.stringify(snapshotEvent(privileged, 'create', 1)), ...filler].join('\n') + '\n';
+    const gz = gzipSync(plain);
+    const at = Math.floor(gz.length * 0.75);
+    for (let i = at; i < at + 64; i++) gz[i] = gz[i]! ^ 0xff;
+    const path = join(dir, 'corrupt-midway.jsonl.gz');
+    writeFileSync(path, gz);
+    const { code, stdout, stderr } = await runVigil(['detect', '--replay', path, '--json']);
+    expect(code).toBe(2);
+    expect(jsonLines<Alert>(stdout).map((a) => a.ruleId)).toEqual(['system.container_security_options']);
+    const last = stderr.trimEnd().split('\n').at(-1)!;
+    expect(last).toMatch(new RegExp(`^vigil: ${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: cannot read recording \\(.+\\), after \\d+ events$`));
   });
 
   it('prints one readable line per alert without colour off a terminal, and makes hostile strings inert', async () => {

@@ -6,7 +6,7 @@ import type { UnsequencedEvent } from '../engine/events.js';
 import type { Profile } from '../engine/profile.js';
 import type { ResponseRequest } from '../engine/rule.js';
 import { openRecordingWriter, type RecordingWriter } from '../recording/writer.js';
-import { readRecording, type RecordingProblem } from '../recording/reader.js';
+import { readRecording, type RecordingProblem, type RecordingReadStats } from '../recording/reader.js';
 import { RECORDING_FORMAT, RECORDING_VERSION } from '../recording/format.js';
 import { Session } from '../runtime/session.js';
 import { vigilVersion } from '../runtime/version.js';
@@ -64,9 +64,21 @@ export async function runReplay(file: string, options: RunOptions): Promise<void
   }
   const recorder = await openRecorder(options.recordPath, (err) => stderr.write(`vigil: recording failed: ${err.message}\n`));
   const session = new Session({ profile: options.profile, onAlert: options.onAlert, ...(recorder && { recorder }) });
-  for await (const batch of recording.batches) for (const event of batch) session.replay(event);
+  // Damage past the first chunk (a gzip stream corrupt halfway) ends the replay where it starts:
+  // what came before stands, the counts are still given, and the exit says the input was bad.
+  let unreadable: string | undefined;
+  try {
+    for await (const batch of recording.batches) for (const event of batch) session.replay(event);
+  } catch (err) {
+    unreadable = `${err instanceof Error ? err.message : String(err)}, after ${recording.stats.events} events`;
+  }
   await recorder?.close();
-  const { corrupt, unknownKinds, truncated } = recording.stats;
+  reportSkipped(file, recording.stats, stderr);
+  if (unreadable !== undefined) throw new UsageError(unreadable);
+}
+
+function reportSkipped(file: string, stats: RecordingReadStats, stderr: NodeJS.WritableStream): void {
+  const { corrupt, unknownKinds, truncated } = stats;
   if (corrupt || unknownKinds || truncated) {
     const parts = [
       corrupt && `${corrupt} corrupt line${corrupt > 1 ? 's' : ''} skipped`,
