@@ -192,7 +192,7 @@ main() {
   capture mount-host-root start "$IMAGE" "${none[@]}" -v /:/host:ro
   capture mount-host-etc start "$IMAGE" "${none[@]}" -v /etc:/host-etc
   capture mount-var-lib-docker start "$IMAGE" "${none[@]}" -v /var/lib/docker:/docker:ro
-  capture mount-benign-files start "$IMAGE" "${none[@]}" -v /etc/hosts:/etc/hosts:ro \
+  capture mount-benign-files start "$IMAGE" "${none[@]}" -v /etc/hosts:/etc/hosts:ro -v /etc/hostname:/etc/hostname:ro \
     -v /etc/resolv.conf:/etc/resolv.conf:ro -v /etc/localtime:/etc/localtime:ro
   capture mount-data-dir start "$IMAGE" "${none[@]}" -v "$data:/data"
   volume_made=1 # `docker create -v vigil-fx-vol:/data` creates it; cleanup removes it either way

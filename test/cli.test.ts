@@ -187,6 +187,14 @@ describe('live without a reachable dockerd', () => {
     expect(alerts[0]).toMatchObject({ ruleId: 'vigil.source_down', category: 'vigil', evidence: { source: 'docker', state: 'down' } });
     expect(alerts[0]!.summary).toContain('no-such.sock');
   });
+
+  it('reports Docker TLS certificates it cannot read as the docker source down, and keeps running', async () => {
+    const env = { DOCKER_HOST: 'tcp://127.0.0.1:9', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: join(dir, 'no-certs') };
+    const { code, stdout } = await runVigil(['detect', '--json', '--duration', '1'], env);
+    expect(code).toBe(0);
+    const down = jsonLines<Alert>(stdout).filter((a) => a.ruleId === 'vigil.source_down' && a.evidence.source === 'docker');
+    expect(down.map((a) => a.summary)).toEqual([`docker source down: DOCKER_TLS_VERIFY is set but ${join(dir, 'no-certs', 'ca.pem')} cannot be read (ENOENT); set DOCKER_CERT_PATH`]);
+  });
 });
 
 describe('output', () => {

@@ -118,20 +118,20 @@ export function recorderDown(err: Error): UnsequencedEvent {
 export async function liveSources(keepEnvValues: boolean, profile: Profile) {
   // Loaded only for live runs: dockerode is most of vigil's start-up time, and a replay must
   // never reach Docker anyway.
-  const [{ default: Docker }, { DockerSource }, { FilesSource }, { LogsSource }, { K8sAuditSource }, { K8sWatchSource }] = await Promise.all([
-    import('dockerode'),
+  const [{ dockerClient }, { DockerSource }, { FilesSource }, { LogsSource }, { K8sAuditSource }, { K8sWatchSource }] = await Promise.all([
+    import('../sources/docker/client.js'),
     import('../sources/docker/source.js'),
     import('../sources/files/source.js'),
     import('../sources/logs/source.js'),
     import('../sources/k8s/audit-source.js'),
     import('../sources/k8s/watch.js'),
   ]);
-  const client = new Docker();
+  const client = dockerClient();
   const docker = new DockerSource({ keepEnvValues, client });
   let audit: AuditSource | undefined;
   const proc = new ProcSource();
   const files = new FilesSource(profile);
-  const logs = new LogsSource(profile, client);
+  const logs = new LogsSource(profile, client.ok ? client.client : undefined);
   const cluster = [new K8sAuditSource(profile.kubernetes), new K8sWatchSource()];
   return {
     respond: (request: ResponseRequest) => void docker.stopContainer(request.containerId),

@@ -1,5 +1,5 @@
-// A unix-socket proxy in front of the real dockerd, which vigil reaches with DOCKER_HOST as the
-// docker CLI would. Closing it is what vigil sees when dockerd stops, reopening it dockerd coming
+// A proxy in front of the real dockerd (on a unix socket, or on a loopback TCP port), which vigil
+// reaches with DOCKER_HOST as the docker CLI would. Closing it is what vigil sees when dockerd stops, reopening it dockerd coming
 // back; `inspectDelayMs` makes dockerd slow to answer container inspects, as on a loaded host.
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -10,9 +10,12 @@ const INSPECT = /^GET (\/v[\d.]+)?\/containers\/[^/?\s]+\/json[?\s]/;
 export class DockerProxy {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
+  /** The DOCKER_HOST value that reaches this proxy, once open. */
+  host = '';
 
+  /** `path`: a unix socket to listen on, or `tcp` for a free port on 127.0.0.1. */
   constructor(
-    readonly path: string,
+    private readonly path: string,
     private readonly options: { inspectDelayMs?: number } = {},
   ) {}
 
@@ -47,7 +50,15 @@ export class DockerProxy {
       upstream.on('end', () => void sent.then(() => client.end()));
     });
     this.server = server;
-    return new Promise((resolve) => server.listen(this.path, resolve));
+    return new Promise((resolve) => {
+      const listening = () => {
+        const address = server.address();
+        this.host = typeof address === 'string' || address === null ? `unix://${this.path}` : `tcp://127.0.0.1:${address.port}`;
+        resolve();
+      };
+      if (this.path === 'tcp') server.listen(0, '127.0.0.1', listening);
+      else server.listen(this.path, listening);
+    });
   }
 
   close(): Promise<void> {

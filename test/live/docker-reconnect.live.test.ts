@@ -32,7 +32,7 @@ describe.runIf(live)('docker source reconnects, live', () => {
     docker('create', '--name', `${prefix}before`, '--network', 'none', '--privileged', TEST_IMAGE, 'sleep', '60');
     docker('create', '--name', `${prefix}vanishes`, '--network', 'none', TEST_IMAGE, 'sleep', '60');
     const recording = join(dir, 'run.jsonl');
-    const vigil = startVigil(['detect', '--json', '--duration', '15', '--record', recording], { DOCKER_HOST: `unix://${proxy.path}` });
+    const vigil = startVigil(['detect', '--json', '--duration', '15', '--record', recording], { DOCKER_HOST: proxy.host });
     const alerts = () => jsonLines<Alert>(vigil.stdout());
     await waitFor(() => alerts().some((a) => a.container?.name === `${prefix}before`), 15_000, 'the startup listing');
 

@@ -38,7 +38,7 @@ describe.runIf(live)('containers described late by a slow dockerd, live', () => 
     proxy = new DockerProxy(join(dir, 'docker.sock'), { inspectDelayMs: 2000 });
     await proxy.open();
     const vigil = startVigil([...args(), '--live', '--duration', '40', '--record', recording(), '--state', join(dir, 'state.json')], {
-      DOCKER_HOST: `unix://${proxy.path}`,
+      DOCKER_HOST: proxy.host,
     });
     // vigil is watching once a container created before it is reported from the startup listing.
     await dockerCli('create', '--name', `${prefix}ready`, '--network', 'none', '--cap-add', 'SYS_ADMIN', TEST_IMAGE, 'true');

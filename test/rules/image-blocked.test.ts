@@ -26,6 +26,19 @@ describe(RULE, () => {
     expect(alert!.evidence.blockedBy).toBe(c.imageId);
   });
 
+  it('matches the repository digest the image was pulled by', () => {
+    const digest = `sha256:${'a'.repeat(64)}`;
+    const c = snapshotFixture('blocked-image', { imageDigests: [`registry.example/miner@${digest}`] });
+    expect(alertsFor(RULE, c, blocking([digest])).map((a) => a.evidence.blockedBy)).toEqual([digest]);
+    expect(alertsFor(RULE, c, blocking([`sha256:${'b'.repeat(64)}`]))).toEqual([]);
+  });
+
+  it('with enforce: true says it is stopping a container found running', () => {
+    const [alert] = alertsFor(RULE, snapshotFixture('blocked-image'), blocking(['registry.example/miner*'], true));
+    expect(alert!.summary).toMatch(/; vigil is stopping it \(enforce: true\)$/);
+    expect(alert!.evidence.enforcement).toBe('stopping');
+  });
+
   it('matches short names in their implied and fully qualified forms', () => {
     const c = snapshotFixture('plain', { image: 'nginx' });
     expect(alertsFor(RULE, c, blocking(['nginx:latest']))).toHaveLength(1);

@@ -1,10 +1,11 @@
 // The docker source: lists and inspects every container at start, follows the daemon's event
 // stream, and turns both into snapshot and lifecycle events. When dockerd goes away it says so,
 // reconnects with backoff and resynchronises (containers that vanished meanwhile are destroyed).
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import pLimit from 'p-limit';
 import { lifecycleActions, type ContainerSnapshot, type LifecycleAction, type SourceState } from '../../engine/events.js';
 import { isoNow, sourceStatus, type Emit, type Source } from '../source.js';
+import type { DockerClient } from './client.js';
 import { snapshotFromInspect } from './snapshot.js';
 import { splitLines } from '../lines.js';
 
@@ -14,8 +15,8 @@ export interface DockerSourceOptions {
   /** Backoff bounds for reconnecting, in ms. */
   minBackoffMs?: number;
   maxBackoffMs?: number;
-  /** A client to use instead of one built from DOCKER_HOST (tests). */
-  client?: Docker;
+  /** The client, or why none could be made from the environment (see dockerClient). */
+  client: DockerClient;
 }
 
 interface DockerEventMessage {
@@ -51,7 +52,7 @@ export class DockerSource implements Source {
   private connected: Promise<void> | undefined;
   private resolveConnected: (() => void) | undefined;
 
-  constructor(private readonly options: DockerSourceOptions = {}) {
+  constructor(private readonly options: DockerSourceOptions) {
     this.minBackoff = options.minBackoffMs ?? 500;
     this.maxBackoff = options.maxBackoffMs ?? 10_000;
     this.backoff = this.minBackoff;
@@ -96,7 +97,8 @@ export class DockerSource implements Source {
   private async connect(first: boolean): Promise<void> {
     if (this.stopped) return;
     try {
-      this.client ??= this.options.client ?? new Docker();
+      if (!this.options.client.ok) throw new Error(this.options.client.reason);
+      this.client = this.options.client.client;
       const info = (await this.client.info()) as { CgroupVersion?: string; SecurityOptions?: string[] };
       this.cgroupVersion = info.CgroupVersion ?? '';
       this.usernsRemap = (info.SecurityOptions ?? []).some((o) => o.startsWith('name=userns'));
@@ -111,7 +113,7 @@ export class DockerSource implements Source {
       stream.once('error', (err: unknown) => this.lost(`event stream failed: ${describe(err)}`));
       stream.once('end', () => this.lost('event stream closed by dockerd'));
     } catch (err) {
-      this.client = this.options.client; // rebuild from DOCKER_HOST next time
+      this.client = undefined;
       this.lost(describe(err));
     }
   }
