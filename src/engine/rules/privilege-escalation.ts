@@ -11,6 +11,8 @@ import { argValue, chmodMode, outcome } from './syscall-facts.js';
 const S_ISUID = 0o4000;
 const S_ISGID = 0o2000;
 const setuidCalls = new Set(['setuid', 'setreuid', 'setresuid', 'setfsuid']);
+/** i386/arm's 32-bit-uid forms (setuid32 …) count as their base call; evidence keeps the real name. */
+const baseUidCall = (syscall: string) => (syscall.endsWith('32') ? syscall.slice(0, -2) : syscall);
 const xattrCalls = new Set(['setxattr', 'lsetxattr', 'fsetxattr']);
 
 type Check = (event: VigilEvent, ctx: RuleContext) => Omit<Finding, 'containerId'> | undefined;
@@ -43,9 +45,10 @@ const credentialsWithoutExec: Check = (event, ctx) => {
 
 /** setuid-family calls to root that succeed from a process the table knew as non-root. */
 const setuidToRoot: Check = (event, ctx) => {
-  if (event.source !== 'audit' || event.kind !== 'syscall' || !setuidCalls.has(event.data.syscall) || !event.data.success) return undefined;
+  if (event.source !== 'audit' || event.kind !== 'syscall' || !setuidCalls.has(baseUidCall(event.data.syscall)) || !event.data.success) return undefined;
   const d = event.data;
-  const targets = d.syscall === 'setresuid' ? [0, 1, 2] : d.syscall === 'setreuid' ? [0, 1] : [0];
+  const call = baseUidCall(d.syscall);
+  const targets = call === 'setresuid' ? [0, 1, 2] : call === 'setreuid' ? [0, 1] : [0];
   if (!targets.some((i) => argValue(d.args, i) === 0)) return undefined;
   // The record shows the credentials after the call; setfsuid "succeeds" even when it changes
   // nothing (it returns the old fsuid), so only a process that is root now counts.

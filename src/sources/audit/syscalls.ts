@@ -1,10 +1,11 @@
-// Syscall numbers for the audit `arch=` values vigil reads: x86_64 and aarch64 (the generic
-// table). Names are auditd's (what `ausyscall --dump` prints and `auditctl -S` accepts), checked
-// against ausyscall 3.0.9; the syscalls added since (kernels 6.5 to 6.19) follow the kernel's
-// tables. Each table is written as runs of consecutive numbers.
+// Syscall numbers for the audit `arch=` values vigil reads: x86_64, aarch64 (the generic table),
+// and the 32-bit ABIs the audit rules also cover (arch=b32): i386 and arm (EABI). Names are
+// auditd's (what `ausyscall --dump` prints and `auditctl -S` accepts), checked against ausyscall
+// 3.0.9; the syscalls added since (kernels 6.5 to 6.19) and those libaudit lacks follow the
+// kernel's tables. Each table is written as runs of consecutive numbers, `-` for an unused one.
 
 /** `arch=` values (AUDIT_ARCH_*) as the log writes them: lowercase hex. */
-export const AUDIT_ARCH = { x86_64: 'c000003e', aarch64: 'c00000b7' } as const;
+export const AUDIT_ARCH = { x86_64: 'c000003e', aarch64: 'c00000b7', i386: '40000003', arm: '40000028' } as const;
 
 const ARCH_NAMES = new Map([
   ['c000003e', 'x86_64'],
@@ -113,10 +114,131 @@ const AARCH64_RUNS: ReadonlyArray<readonly [number, string]> = [
   [424, COMMON_FROM_424],
 ];
 
-/** The kernel's names where auditd's differ, so rule writers may use either. */
+// The 32-bit uid/gid calls come in 16-bit (setuid) and 32-bit (setuid32) forms; libc uses the
+// latter. Both keep their own names here: consumers accept either (privilege-escalation.ts).
+// 283 is auditd's `sys_kexec_load`, named `kexec_load` here as the kernel does (the profile's
+// high-risk list names it so); syscallNumber accepts both.
+const I386_RUNS: ReadonlyArray<readonly [number, string]> = [
+  [
+    0,
+    'restart_syscall exit fork read write open close waitpid creat link unlink execve chdir time mknod ' +
+      'chmod lchown break oldstat lseek getpid mount umount setuid getuid stime ptrace alarm oldfstat ' +
+      'pause utime stty gtty access nice ftime sync kill rename mkdir rmdir dup pipe times prof brk ' +
+      'setgid getgid signal geteuid getegid acct umount2 lock ioctl fcntl mpx setpgid ulimit oldolduname ' +
+      'umask chroot ustat dup2 getppid getpgrp setsid sigaction sgetmask ssetmask setreuid setregid ' +
+      'sigsuspend sigpending sethostname setrlimit getrlimit getrusage gettimeofday settimeofday ' +
+      'getgroups setgroups select symlink oldlstat readlink uselib swapon reboot readdir mmap munmap ' +
+      'truncate ftruncate fchmod fchown getpriority setpriority profil statfs fstatfs ioperm socketcall ' +
+      'syslog setitimer getitimer stat lstat fstat olduname iopl vhangup idle vm86old wait4 swapoff ' +
+      'sysinfo ipc fsync sigreturn clone setdomainname uname modify_ldt adjtimex mprotect sigprocmask ' +
+      'create_module init_module delete_module get_kernel_syms quotactl getpgid fchdir bdflush sysfs ' +
+      'personality afs_syscall setfsuid setfsgid _llseek getdents _newselect flock msync readv writev ' +
+      'getsid fdatasync _sysctl mlock munlock mlockall munlockall sched_setparam sched_getparam ' +
+      'sched_setscheduler sched_getscheduler sched_yield sched_get_priority_max sched_get_priority_min ' +
+      'sched_rr_get_interval nanosleep mremap setresuid getresuid vm86 query_module poll nfsservctl ' +
+      'setresgid getresgid prctl rt_sigreturn rt_sigaction rt_sigprocmask rt_sigpending rt_sigtimedwait ' +
+      'rt_sigqueueinfo rt_sigsuspend pread64 pwrite64 chown getcwd capget capset sigaltstack sendfile ' +
+      'getpmsg putpmsg vfork ugetrlimit mmap2 truncate64 ftruncate64 stat64 lstat64 fstat64 lchown32 ' +
+      'getuid32 getgid32 geteuid32 getegid32 setreuid32 setregid32 getgroups32 setgroups32 fchown32 ' +
+      'setresuid32 getresuid32 setresgid32 getresgid32 chown32 setuid32 setgid32 setfsuid32 setfsgid32 ' +
+      'pivot_root mincore madvise getdents64 fcntl64 - - gettid readahead setxattr lsetxattr fsetxattr ' +
+      'getxattr lgetxattr fgetxattr listxattr llistxattr flistxattr removexattr lremovexattr ' +
+      'fremovexattr tkill sendfile64 futex sched_setaffinity sched_getaffinity set_thread_area ' +
+      'get_thread_area io_setup io_destroy io_getevents io_submit io_cancel fadvise64 - exit_group ' +
+      'lookup_dcookie epoll_create epoll_ctl epoll_wait remap_file_pages set_tid_address timer_create ' +
+      'timer_settime timer_gettime timer_getoverrun timer_delete clock_settime clock_gettime ' +
+      'clock_getres clock_nanosleep statfs64 fstatfs64 tgkill utimes fadvise64_64 vserver mbind ' +
+      'get_mempolicy set_mempolicy mq_open mq_unlink mq_timedsend mq_timedreceive mq_notify ' +
+      'mq_getsetattr kexec_load waitid - add_key request_key keyctl ioprio_set ioprio_get inotify_init ' +
+      'inotify_add_watch inotify_rm_watch migrate_pages openat mkdirat mknodat fchownat futimesat ' +
+      'fstatat64 unlinkat renameat linkat symlinkat readlinkat fchmodat faccessat pselect6 ppoll unshare ' +
+      'set_robust_list get_robust_list splice sync_file_range tee vmsplice move_pages getcpu epoll_pwait ' +
+      'utimensat signalfd timerfd_create eventfd fallocate timerfd_settime timerfd_gettime signalfd4 ' +
+      'eventfd2 epoll_create1 dup3 pipe2 inotify_init1 preadv pwritev rt_tgsigqueueinfo perf_event_open ' +
+      'recvmmsg fanotify_init fanotify_mark prlimit64 name_to_handle_at open_by_handle_at clock_adjtime ' +
+      'syncfs sendmmsg setns process_vm_readv process_vm_writev kcmp finit_module sched_setattr ' +
+      'sched_getattr renameat2 seccomp getrandom memfd_create bpf execveat socket socketpair bind ' +
+      'connect listen accept4 getsockopt setsockopt getsockname getpeername sendto sendmsg recvfrom ' +
+      'recvmsg shutdown userfaultfd membarrier mlock2 copy_file_range preadv2 pwritev2 pkey_mprotect ' +
+      'pkey_alloc pkey_free statx arch_prctl io_pgetevents rseq - - - - - - semget semctl shmget shmctl ' +
+      'shmat shmdt msgget msgsnd msgrcv msgctl clock_gettime64 clock_settime64 clock_adjtime64 ' +
+      'clock_getres_time64 clock_nanosleep_time64 timer_gettime64 timer_settime64 timerfd_gettime64 ' +
+      'timerfd_settime64 utimensat_time64 pselect6_time64 ppoll_time64 - io_pgetevents_time64 ' +
+      'recvmmsg_time64 mq_timedsend_time64 mq_timedreceive_time64 semtimedop_time64 ' +
+      'rt_sigtimedwait_time64 futex_time64 sched_rr_get_interval64',
+  ],
+  [424, COMMON_FROM_424],
+];
+
+// EABI numbers. Entries kept from libaudit's table that exist for OABI only (time, umount,
+// socketcall, …) are never seen on EABI. 335 pselect6, 336 ppoll and 346 epoll_pwait are
+// missing from libaudit 3.0.9's table and come from the kernel's; 447 is not wired on arm.
+const ARM_RUNS: ReadonlyArray<readonly [number, string]> = [
+  [
+    0,
+    'restart_syscall exit fork read write open close - creat link unlink execve chdir time mknod chmod ' +
+      'lchown - - lseek getpid mount umount setuid getuid stime ptrace alarm - pause utime - - access ' +
+      'nice - sync kill rename mkdir rmdir dup pipe times - brk setgid getgid - geteuid getegid acct ' +
+      'umount2 - ioctl fcntl - setpgid - - umask chroot ustat dup2 getppid getpgrp setsid sigaction - - ' +
+      'setreuid setregid sigsuspend sigpending sethostname setrlimit getrlimit getrusage gettimeofday ' +
+      'settimeofday getgroups setgroups select symlink - readlink uselib swapon reboot readdir mmap ' +
+      'munmap truncate ftruncate fchmod fchown getpriority setpriority - statfs fstatfs - socketcall ' +
+      'syslog setitimer getitimer stat lstat fstat - - vhangup - syscall wait4 swapoff sysinfo ipc fsync ' +
+      'sigreturn clone setdomainname uname - adjtimex mprotect sigprocmask - init_module delete_module - ' +
+      'quotactl getpgid fchdir bdflush sysfs personality - setfsuid setfsgid llseek getdents newselect ' +
+      'flock msync readv writev getsid fdatasync sysctl mlock munlock mlockall munlockall sched_setparam ' +
+      'sched_getparam sched_setscheduler sched_getscheduler sched_yield sched_get_priority_max ' +
+      'sched_get_priority_min sched_rr_get_interval nanosleep mremap setresuid getresuid - - poll ' +
+      'nfsservctl setresgid getresgid prctl rt_sigreturn rt_sigaction rt_sigprocmask rt_sigpending ' +
+      'rt_sigtimedwait rt_sigqueueinfo rt_sigsuspend pread64 pwrite64 chown getcwd capget capset ' +
+      'sigaltstack sendfile - - vfork ugetrlimit mmap2 truncate64 ftruncate64 stat64 lstat64 fstat64 ' +
+      'lchown32 getuid32 getgid32 geteuid32 getegid32 setreuid32 setregid32 getgroups32 setgroups32 ' +
+      'fchown32 setresuid32 getresuid32 setresgid32 getresgid32 chown32 setuid32 setgid32 setfsuid32 ' +
+      'setfsgid32 getdents64 pivot_root mincore madvise fcntl64 - - gettid readahead setxattr lsetxattr ' +
+      'fsetxattr getxattr lgetxattr fgetxattr listxattr llistxattr flistxattr removexattr lremovexattr ' +
+      'fremovexattr tkill sendfile64 futex sched_setaffinity sched_getaffinity io_setup io_destroy ' +
+      'io_getevents io_submit io_cancel exit_group lookup_dcookie epoll_create epoll_ctl epoll_wait ' +
+      'remap_file_pages - - set_tid_address timer_create timer_settime timer_gettime timer_getoverrun ' +
+      'timer_delete clock_settime clock_gettime clock_getres clock_nanosleep statfs64 fstatfs64 tgkill ' +
+      'utimes fadvise64_64 pciconfig_iobase pciconfig_read pciconfig_write mq_open mq_unlink ' +
+      'mq_timedsend mq_timedreceive mq_notify mq_getsetattr waitid socket bind connect listen accept ' +
+      'getsockname getpeername socketpair send sendto recv recvfrom shutdown setsockopt getsockopt ' +
+      'sendmsg recvmsg semop semget semctl msgsnd msgrcv msgget msgctl shmat shmdt shmget shmctl add_key ' +
+      'request_key keyctl semtimedop vserver ioprio_set ioprio_get inotify_init inotify_add_watch ' +
+      'inotify_rm_watch mbind get_mempolicy set_mempolicy openat mkdirat mknodat fchownat futimesat ' +
+      'fstatat64 unlinkat renameat linkat symlinkat readlinkat fchmodat faccessat pselect6 ppoll unshare ' +
+      'set_robust_list get_robust_list splice sync_file_range tee vmsplice move_pages getcpu epoll_pwait ' +
+      'kexec_load utimensat signalfd timerfd_create eventfd fallocate timerfd_settime timerfd_gettime ' +
+      'signalfd4 eventfd2 epoll_create1 dup3 pipe2 inotify_init1 preadv pwritev rt_tgsigqueueinfo ' +
+      'perf_event_open recvmmsg accept4 fanotify_init fanotify_mark prlimit64 name_to_handle_at ' +
+      'open_by_handle_at clock_adjtime syncfs sendmmsg setns process_vm_readv process_vm_writev kcmp ' +
+      'finit_module sched_setattr sched_getattr renameat2 seccomp getrandom memfd_create bpf execveat ' +
+      'userfaultfd membarrier mlock2 copy_file_range preadv2 pwritev2 pkey_mprotect pkey_alloc pkey_free ' +
+      'statx rseq io_pgetevents migrate_pages kexec_file_load - clock_gettime64 clock_settime64 ' +
+      'clock_adjtime64 clock_getres_time64 clock_nanosleep_time64 timer_gettime64 timer_settime64 ' +
+      'timerfd_gettime64 timerfd_settime64 utimensat_time64 pselect6_time64 ppoll_time64 - ' +
+      'io_pgetevents_time64 recvmmsg_time64 mq_timedsend_time64 mq_timedreceive_time64 semtimedop_time64 ' +
+      'rt_sigtimedwait_time64 futex_time64 sched_rr_get_interval64',
+  ],
+  [424, COMMON_FROM_424.replace('memfd_secret', '-')],
+];
+
+/** The kernel's names where auditd's differ (and auditd's i386 sys_kexec_load), so rule writers may use either. */
 const KERNEL_ALIASES = new Map([
   ['x86_64', new Map([['pread64', 'pread'], ['pwrite64', 'pwrite']])],
   ['aarch64', new Map([['pread64', 'pread'], ['pwrite64', 'pwrite'], ['getdents64', 'getdents'], ['fstat', 'newfstat']])],
+  ['i386', new Map([['sys_kexec_load', 'kexec_load'], ['sched_rr_get_interval_time64', 'sched_rr_get_interval64']])],
+  [
+    'arm',
+    new Map([
+      ['_llseek', 'llseek'],
+      ['_newselect', 'newselect'],
+      ['_sysctl', 'sysctl'],
+      ['arm_fadvise64_64', 'fadvise64_64'],
+      ['arm_sync_file_range', 'sync_file_range'],
+      ['sched_rr_get_interval_time64', 'sched_rr_get_interval64'],
+    ]),
+  ],
 ]);
 
 interface SyscallTable {
@@ -129,6 +251,7 @@ function buildTable(runs: ReadonlyArray<readonly [number, string]>): SyscallTabl
   const numbers = new Map<string, number>();
   for (const [first, list] of runs) {
     list.split(' ').forEach((name, offset) => {
+      if (name === '-') return;
       names.set(first + offset, name);
       numbers.set(name, first + offset);
     });
@@ -139,6 +262,8 @@ function buildTable(runs: ReadonlyArray<readonly [number, string]>): SyscallTabl
 const TABLES = new Map([
   ['x86_64', buildTable(X86_64_RUNS)],
   ['aarch64', buildTable(AARCH64_RUNS)],
+  ['i386', buildTable(I386_RUNS)],
+  ['arm', buildTable(ARM_RUNS)],
 ]);
 
 /** The architecture's name for an `arch=` value (`c000003e` → `x86_64`). */
