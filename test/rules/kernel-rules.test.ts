@@ -35,11 +35,20 @@ describe('system.syscall', () => {
     expect(rules([auditSyscall({}, { syscall: 'openat' })])).toEqual([]);
     expect(rules([auditSyscall({ containerId: undefined }, { syscall: 'setns' })])).toEqual([]);
     expect(rules([auditSyscall({ exe: '/usr/sbin/runc', comm: 'runc:[2:INIT]', ppid: 1 }, { syscall: 'setns' })])).toEqual([]);
-    expect(rules([auditSyscall({ exe: '/usr/bin/containerd-shim-runc-v2', ppid: 1 }, { syscall: 'unshare' })])).toEqual([]);
+    expect(rules([auditSyscall({ exe: '/', comm: 'runc:[1:CHILD]', ppid: 1 }, { syscall: 'unshare' })])).toEqual([]);
+    expect(rules([auditSyscall({ exe: '/sbin/docker-init', ppid: 1 }, { syscall: 'setsid' })])).toEqual([]);
     // runc init re-executed from a memfd, as a /proc scan sees it.
     expect(rules([procSnapshot({ exe: '/memfd:runc_cloned:/proc/self/exe', cmdline: ['runc', 'init'], ppid: 1 })], { ...profile, processWhitelist: { '*': ['sh'] } })).toEqual([]);
     // …but a container program only calling itself runc is not.
     expect(rules([init, auditSyscall({ exe: '/tmp/x', cmdline: ['runc', 'init'], ppid: 4200 }, { syscall: 'setns' })])).toEqual(['system.syscall']);
+  });
+
+  it("does not take a container's own program for the runtime by the name it gives itself", () => {
+    // The container's init, set apart only by a comm it set with prctl.
+    expect(rules([auditSyscall({ exe: '/tmp/x', comm: 'runc:[2:INIT]', ppid: 1 }, { syscall: 'setns' })])).toEqual(['system.syscall']);
+    // An entrypoint binary named like the Docker daemon, which never acts inside a container.
+    const named = auditExec({ exe: '/usr/local/bin/dockerd', comm: 'dockerd', cmdline: ['sh', '-c', 'echo ZWNobyBoaQo= | base64 -d | sh'], ppid: 1 });
+    expect(rules([named])).toEqual(['system.high_risk_command']);
   });
 
   it('does not take a container program named runc for the runtime', () => {

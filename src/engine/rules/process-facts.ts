@@ -54,24 +54,31 @@ export type RuntimeCheck = (process: ProcessInfo & { comm?: string }, ctx: RuleC
 const runtimeChecks = new WeakMap<readonly string[], RuntimeCheck>();
 
 /**
+ * The runtime's programs that act inside a container's namespaces while setting it up. The
+ * daemons also in `runtimeProcesses` (dockerd, containerd, its shims, conmon…) only ever act from
+ * outside: a container program named like one of them is judged as itself.
+ */
+const SETUP_PROGRAMS = new Set(['runc', 'crun', 'runsc', 'youki', 'docker-init']);
+
+/**
  * Whether a process is the container runtime setting a container up (runc joining namespaces,
- * mounting the rootfs). runc's stages name themselves `runc:[0:PARENT]`…, re-execute runc from
- * a memfd (their exe then reads `/memfd:runc…`, or just `/`), and the runtime's binaries are
- * known — but every ancestor still inside the container must be the runtime too, so a program
- * a container names `runc` does not pass for it. Rules compiled from one profile share one
- * check, so the per-event answers below are shared too.
+ * mounting the rootfs). runc's stages run the runc binary, or re-execute it from a memfd (their
+ * exe then reads `/memfd:runc…`, or `/` once the root has moved), and every ancestor still inside
+ * the container must be the runtime too, so a program named `runc` that a container process
+ * started does not pass. (One its parent outside started, its entrypoint, still does.) The names
+ * a process gives itself (comm, argv) are never trusted: `prctl` sets comm to `runc:[2:INIT]` as
+ * easily as runc does. Rules compiled from one profile share one check, so
+ * the per-event answers below are shared too.
  */
 export function compileRuntimeCheck(runtimeProcesses: readonly string[]): RuntimeCheck {
   const known = runtimeChecks.get(runtimeProcesses);
   if (known) return known;
   const names = new Set(runtimeProcesses);
-  const isRuntimeImage = (p: { exe: string; comm?: string }) =>
-    names.has(basename(p.exe)) ||
-    p.exe === '/' ||
-    p.exe.startsWith('/memfd:runc') ||
-    (p.comm !== undefined && (p.comm.startsWith('runc:[') || names.has(p.comm)));
+  const isRunImage = (exe: string) => exe === '/' || exe.startsWith('/memfd:runc');
+  const isSetupStage = (p: { exe: string }) => isRunImage(p.exe) || (names.has(basename(p.exe)) && SETUP_PROGRAMS.has(basename(p.exe)));
+  const isRuntimeImage = (p: { exe: string }) => isRunImage(p.exe) || names.has(basename(p.exe));
   const check: RuntimeCheck = (process, ctx) => {
-    if (!isRuntimeImage(process)) return false;
+    if (!isSetupStage(process)) return false;
     const self = ctx.processes.of(process);
     const candidate = (self && ctx.processes.parentOf(self)) ?? ctx.processes.byPid(process.ppid);
     let parent = candidate && !candidate.exited && candidate.info.startTime <= process.startTime ? candidate : undefined;
