@@ -2,7 +2,7 @@
 // keymap; data (alerts, status, replay position) comes from stores outside React, read with
 // useSyncExternalStore and paced to data frames (model/frame.ts), so bursts of alerts or replay
 // steps cost one render per frame.
-import { Box, Text, useApp, useInput } from 'ink';
+import { Box, Text, useApp, useInput, type Key } from 'ink';
 import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import type { Alert, Severity } from '../engine/alert.js';
 import type { Engine } from '../engine/engine.js';
@@ -10,7 +10,7 @@ import type { Profile } from '../engine/profile.js';
 import { catalogue } from '../engine/rules/index.js';
 import { processName } from '../engine/rules/process-facts.js';
 import type { WhitelistService } from '../runtime/whitelist.js';
-import { commandFor, keyName, type Screen } from './keymap.js';
+import { commandFor, keyName, keypresses, type Screen } from './keymap.js';
 import { alertContext } from './model/alert-context.js';
 import { filterAlerts, type AlertStore } from './model/alert-store.js';
 import type { EventWindow } from './model/event-window.js';
@@ -74,16 +74,16 @@ export function App(props: WorkbenchProps) {
 
   const nodes = useMemo(() => treeNodes(catalogue, lang, snapshot.byRule), [lang, snapshot]);
   const [screen, setScreen, screenNow] = useImmediateState<Screen>('list');
-  const [treeKey, setTreeKey] = useState('');
-  const [follow, setFollow] = useState(true);
-  const [selectedId, setSelectedId] = useState<string | undefined>();
-  const [minSeverity, setMinSeverity] = useState<Severity | undefined>();
-  const [text, setText] = useState('');
+  const [treeKey, setTreeKey, treeKeyNow] = useImmediateState('');
+  const [follow, setFollow, followNow] = useImmediateState(true);
+  const [selectedId, setSelectedId, selectedIdNow] = useImmediateState<string | undefined>(undefined);
+  const [minSeverity, setMinSeverity, minSeverityNow] = useImmediateState<Severity | undefined>(undefined);
+  const [text, setText, textNow] = useImmediateState('');
   const [filterDraft, setFilterDraft, draft] = useImmediateState<string | undefined>(undefined);
   const [confirm, setConfirm, confirmNow] = useImmediateState<{ image: string; process: string } | undefined>(undefined);
   const [detail, setDetail] = useState({ tab: 0, scroll: 0 });
-  const [wlCursor, setWlCursor] = useState(0);
-  const [undo, setUndo] = useState<UndoStep[]>([]);
+  const [wlCursor, setWlCursor, wlCursorNow] = useImmediateState(0);
+  const undo = useRef<UndoStep[]>([]);
   const [message, setMessage] = useState<string | undefined>();
   const [, setWlVersion] = useState(0);
   const listStart = useRef(0);
@@ -94,18 +94,29 @@ export function App(props: WorkbenchProps) {
     return () => clearTimeout(t);
   }, [message]);
 
-  const tree = Math.max(0, nodes.findIndex((n) => nodeKey(n) === treeKey));
+  const treeIndex = (key: string) => Math.max(0, nodes.findIndex((n) => nodeKey(n) === key));
+  const tree = treeIndex(treeKey);
   const node = nodes[tree]!;
   const visible = useMemo(
     () => filterAlerts(snapshot.alerts, { category: node.category, ruleId: node.ruleId, minSeverity, text: filterDraft ?? text }),
     [snapshot, node, minSeverity, text, filterDraft],
   );
-  const found = follow ? 0 : visible.findIndex((a) => a.id === selectedId);
-  const selected = Math.max(0, found);
+  const selectedIn = (list: readonly Alert[], following: boolean, id: string | undefined) => (following ? 0 : Math.max(0, list.findIndex((a) => a.id === id)));
+  const selected = selectedIn(visible, follow, selectedId);
   const current: Alert | undefined = visible[selected];
-  // The selection as the last key left it, for keys that come before the next render.
-  const selectedNow = useRef(selected);
-  selectedNow.current = selected;
+  // The list and selection as the keys so far left them, for keys before the next render (the keys
+  // of one read have none between them): after a filter key, the next key moves in the new list.
+  const visibleNow = () => {
+    const n = nodes[treeIndex(treeKeyNow.current)]!;
+    const filter = { category: n.category, ruleId: n.ruleId, minSeverity: minSeverityNow.current, text: draft.current ?? textNow.current };
+    const same = n === node && filter.minSeverity === minSeverity && filter.text === (filterDraft ?? text);
+    return same ? visible : filterAlerts(snapshot.alerts, filter);
+  };
+  const selectedNow = (list: readonly Alert[]) => selectedIn(list, followNow.current, selectedIdNow.current);
+  const currentNow = (): Alert | undefined => {
+    const list = visibleNow();
+    return list[selectedNow(list)];
+  };
 
   const treeWidth = columns >= 100 ? 30 : 24;
   const listWidth = Math.max(20, columns - treeWidth - 1);
@@ -120,16 +131,18 @@ export function App(props: WorkbenchProps) {
   const maxScroll = Math.max(0, lines.length - bodyHeight);
   const scrollBy = (delta: number) => setDetail((d) => ({ ...d, scroll: Math.max(0, Math.min(maxScroll, d.scroll + delta)) }));
 
-  const select = (index: number) => {
-    const clamped = Math.max(0, Math.min(visible.length - 1, index));
-    selectedNow.current = clamped;
+  const select = (move: number) => {
+    const list = visibleNow();
+    const clamped = Math.max(0, Math.min(list.length - 1, selectedNow(list) + move));
     setFollow(false);
-    setSelectedId(visible[clamped]?.id);
+    setSelectedId(list[clamped]?.id);
   };
   const say = (text: string) => setMessage(text);
   // The store reports its own save problems as health alerts; this is for anything else.
   const failed = (what: string) => (e: Error) => say(`${what} failed: ${e.message}`);
+  const gone = useRef(false);
   const quit = () => {
+    gone.current = true;
     props.onQuit();
     exit();
   };
@@ -150,29 +163,29 @@ export function App(props: WorkbenchProps) {
         return setScreen('help');
       case 'nav.up':
         if (screenNow.current === 'detail') return scrollBy(-1);
-        if (screenNow.current === 'whitelist') return setWlCursor((c) => Math.max(0, c - 1));
-        return select(selectedNow.current - 1);
+        if (screenNow.current === 'whitelist') return setWlCursor(Math.max(0, wlCursorNow.current - 1));
+        return select(-1);
       case 'nav.down':
         if (screenNow.current === 'detail') return scrollBy(1);
-        if (screenNow.current === 'whitelist') return setWlCursor((c) => c + 1);
-        return select(selectedNow.current + 1);
+        if (screenNow.current === 'whitelist') return setWlCursor(wlCursorNow.current + 1);
+        return select(1);
       case 'nav.pageUp':
         if (screenNow.current === 'detail') return scrollBy(-bodyHeight);
-        if (screenNow.current === 'whitelist') return setWlCursor((c) => Math.max(0, c - bodyHeight));
-        return select(selectedNow.current - bodyHeight);
+        if (screenNow.current === 'whitelist') return setWlCursor(Math.max(0, wlCursorNow.current - bodyHeight));
+        return select(-bodyHeight);
       case 'nav.pageDown':
         if (screenNow.current === 'detail') return scrollBy(bodyHeight);
-        if (screenNow.current === 'whitelist') return setWlCursor((c) => c + bodyHeight);
-        return select(selectedNow.current + bodyHeight);
+        if (screenNow.current === 'whitelist') return setWlCursor(wlCursorNow.current + bodyHeight);
+        return select(bodyHeight);
       case 'tree.up':
-        return setTreeKey(nodeKey(nodes[Math.max(0, tree - 1)]!));
+        return setTreeKey(nodeKey(nodes[Math.max(0, treeIndex(treeKeyNow.current) - 1)]!));
       case 'tree.down':
-        return setTreeKey(nodeKey(nodes[Math.min(nodes.length - 1, tree + 1)]!));
+        return setTreeKey(nodeKey(nodes[Math.min(nodes.length - 1, treeIndex(treeKeyNow.current) + 1)]!));
       case 'list.follow':
         setFollow(true);
         return say('following the newest alert');
       case 'list.open': {
-        const chosen = visible[selectedNow.current];
+        const chosen = currentNow();
         if (!chosen) return;
         setFollow(false);
         setSelectedId(chosen.id);
@@ -180,28 +193,32 @@ export function App(props: WorkbenchProps) {
         return setScreen('detail');
       }
       case 'list.filter':
-        return setFilterDraft(text);
+        return setFilterDraft(textNow.current);
       case 'list.severity': {
-        const next = severityCycle[(severityCycle.indexOf(minSeverity) + 1) % severityCycle.length];
+        const next = severityCycle[(severityCycle.indexOf(minSeverityNow.current) + 1) % severityCycle.length];
         setMinSeverity(next);
         return say(`minimum severity: ${next ?? 'all'}`);
       }
-      case 'alert.ack':
-        if (!current) return;
-        store.ack([current.id]);
-        void props.persistAcks?.([current.id]).catch(failed('acknowledgement'));
+      case 'alert.ack': {
+        const alert = currentNow();
+        if (!alert) return;
+        store.ack([alert.id]);
+        void props.persistAcks?.([alert.id]).catch(failed('acknowledgement'));
         return say('acknowledged');
+      }
       case 'alert.whitelist': {
-        const entry = whitelistEntry(current);
+        const entry = whitelistEntry(currentNow());
         if (!props.whitelist) return say('whitelists need the state file (live, or replay with --state)');
         if (!entry) return say('this alert has no process and image to whitelist');
         return setConfirm(entry);
       }
-      case 'alert.export':
-        if (!current) return;
-        return void props.exportAlerts([current]).then(say, failed('export'));
+      case 'alert.export': {
+        const alert = currentNow();
+        if (!alert) return;
+        return void props.exportAlerts([alert]).then(say, failed('export'));
+      }
       case 'alert.exportAll':
-        return void props.exportAlerts(visible).then(say, failed('export'));
+        return void props.exportAlerts(visibleNow()).then(say, failed('export'));
       case 'detail.prevTab':
         return setDetail((d) => ({ tab: (d.tab + tabCount - 1) % tabCount, scroll: 0 }));
       case 'detail.nextTab':
@@ -242,21 +259,21 @@ export function App(props: WorkbenchProps) {
     const wl = props.whitelist;
     if (!wl) return;
     if (command === 'whitelist.undo') {
-      const last = undo.at(-1);
+      const last = undo.current.at(-1);
       if (!last) return say('nothing to undo');
-      setUndo(undo.slice(0, -1));
+      undo.current = undo.current.slice(0, -1);
       const done = last.op === 'toggle' ? wl.toggle(last.entry) : last.op === 'delete' ? wl.add(last.entry, last.enabled) : wl.remove(last.entry);
       return void done.then(() => setWlVersion((v) => v + 1), failed('whitelist change'));
     }
-    const row = whitelistRows(wl.entries())[Math.min(wlCursor, wl.entries().length - 1)];
+    const row = whitelistRows(wl.entries())[Math.min(wlCursorNow.current, wl.entries().length - 1)];
     if (!row) return;
     const key = { image: row.image, process: row.process };
     const done = command === 'whitelist.toggle' ? wl.toggle(key) : wl.remove(key);
-    setUndo([...undo, { op: command === 'whitelist.toggle' ? 'toggle' : 'delete', entry: key, enabled: row.enabled }]);
+    undo.current = [...undo.current, { op: command === 'whitelist.toggle' ? 'toggle' : 'delete', entry: key, enabled: row.enabled }];
     void done.then(() => setWlVersion((v) => v + 1), failed('whitelist change'));
   };
 
-  useInput((input, key) => {
+  const onKey = (input: string, key: Key) => {
     const name = keyName(input, key);
     if (name === 'ctrl+c') return quit();
     const typed = draft.current;
@@ -273,13 +290,18 @@ export function App(props: WorkbenchProps) {
     if (confirming) {
       if (input === 'y' || key.return) {
         setConfirm(undefined);
-        setUndo((steps) => [...steps, { op: 'add', entry: confirming, enabled: true }]);
+        undo.current = [...undo.current, { op: 'add', entry: confirming, enabled: true }];
         void props.whitelist?.add(confirming).then(() => say(`whitelisted ${confirming.process} for ${confirming.image}`), failed('whitelist change'));
       } else if (input === 'n' || key.escape) setConfirm(undefined);
       return;
     }
     const command = commandFor(name, screenNow.current, mode);
     if (command) run(command, name);
+  };
+
+  // Each key of a read in turn, as if typed one by one (see keypresses); none after quitting.
+  useInput((input, key) => {
+    for (const k of keypresses(input, key)) if (!gone.current) onKey(k.input, k.key);
   });
 
   const header = (() => {

@@ -64,6 +64,54 @@ export function keyName(input: string, key: Key): string {
   return input;
 }
 
+/** One key, as Ink's useInput reports a key read on its own. */
+export interface Keypress {
+  input: string;
+  key: Key;
+}
+
+const plain: Key = {
+  upArrow: false, downArrow: false, leftArrow: false, rightArrow: false, pageDown: false, pageUp: false, home: false, end: false,
+  return: false, escape: false, ctrl: false, shift: false, tab: false, backspace: false, delete: false, meta: false,
+  super: false, hyper: false, capsLock: false, numLock: false,
+};
+
+// What is left of an escape sequence Ink has no name for (F13 "\x1b[25~", focus in "\x1b[I"): Ink
+// strips the ESC, so it reads like typed text, but it is one key; split, "[25~" would run `[`, `2`…
+const unnamedSequence = /^(?:\[\[?[0-?]*[ -/]*[A-Za-z~]|O[A-Za-z])$/;
+
+/**
+ * The keys in one useInput call, in order. Ink splits a read at escape sequences (so arrows and
+ * PgUp/PgDn sent together already come one by one) but hands the plain keys between them over as
+ * one `input` ("jjj", "agent\r"): key auto-repeat over a slow link, tmux send-keys, a paste. Each
+ * key comes out as Ink reports that key read alone.
+ */
+export function keypresses(input: string, key: Key): Keypress[] {
+  const chars = [...input];
+  const named = key.upArrow || key.downArrow || key.leftArrow || key.rightArrow || key.pageUp || key.pageDown || key.home || key.end
+    || key.return || key.escape || key.ctrl || key.meta || key.tab || key.backspace || key.delete;
+  if (chars.length < 2 || named || unnamedSequence.test(input)) return [{ input, key }];
+  return chars.map(plainKey);
+}
+
+// Ink's parseKeypress and useInput for a single character (not exported by Ink).
+function plainKey(ch: string): Keypress {
+  switch (ch) {
+    case '\r':
+      return { input: ch, key: { ...plain, return: true } };
+    case '\t':
+      return { input: ch, key: { ...plain, tab: true } };
+    case '\b':
+      return { input: '', key: { ...plain, backspace: true } };
+    case '\x7f':
+      return { input: '', key: { ...plain, delete: true } };
+    case '\n':
+      return { input: ch, key: plain };
+  }
+  if (ch <= '\x1a') return { input: String.fromCharCode(ch.charCodeAt(0) + 96), key: { ...plain, ctrl: true } };
+  return { input: ch, key: /^[A-Z]$/.test(ch) ? { ...plain, shift: true } : plain };
+}
+
 /** The command a key runs on a screen, in a mode. */
 export function commandFor(name: string, screen: Screen, mode: 'replay' | 'live'): string | undefined {
   return keymap.find(

@@ -1,7 +1,7 @@
 // The workbench through its rendered frames (ink-testing-library): the list, navigation that
 // never jumps, filters, acknowledgements, drill-down, whitelists, help, and hostile strings.
 import { render } from 'ink-testing-library';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Alert } from '../../src/engine/alert.js';
 import type { VigilEvent } from '../../src/engine/events.js';
 import type { Profile } from '../../src/engine/profile.js';
@@ -34,6 +34,8 @@ interface Harness {
   press: (...keys: string[]) => Promise<void>;
   /** Keys as separate reads with no render between them: a fast typist on a loaded machine. */
   burst: (...keys: string[]) => void;
+  /** Keys in one read: auto-repeat over a slow link, tmux send-keys -l, a paste. */
+  chunk: (...keys: string[]) => void;
   until: (text: string | RegExp, timeoutMs?: number) => Promise<string>;
   session: Session;
   store: AlertStore;
@@ -95,7 +97,8 @@ async function workbench(events: VigilEvent[], extra: Partial<WorkbenchProps> = 
   const burst = (...keys: string[]) => {
     for (const k of keys) app.stdin.write(k);
   };
-  return { frame, press, burst, until, session, store, quit };
+  const chunk = (...keys: string[]) => void app.stdin.write(keys.join(''));
+  return { frame, press, burst, chunk, until, session, store, quit };
 }
 
 const DOWN = '\x1b[B';
@@ -200,6 +203,70 @@ describe('the alert list', () => {
     expect(help).not.toContain('pause/resume the replay');
     await h.press(ESC, 'q');
     expect(h.quit.called).toBe(true);
+  });
+});
+
+describe('keys that arrive together in one read', () => {
+  it('takes each of "jjj" as a move: three rows down', async () => {
+    const h = await workbench([web(), sock(1), sock(2), sock(3)]);
+    h.chunk('j', 'j', 'j');
+    await h.until(/^vigil · All alerts · 4 alerts$/m);
+    await h.press(ENTER);
+    expect(await h.until('1 Summary')).toContain('Container security options'); // the fourth row
+  });
+
+  it('takes arrows, letters and Enter in one read in order, each on the screen the key before left', async () => {
+    const h = await workbench([web(), sock(1), sock(2), sock(3)]);
+    h.chunk(DOWN, 'j', DOWN, ENTER);
+    expect(await h.until('1 Summary')).toContain('Container security options');
+    // q back, f to follow (the top row), then one down and open: the second row, not the fifth.
+    h.chunk('q', 'f', 'j', ENTER);
+    await h.until(/^container\s+agent-2 /m);
+    h.chunk('q', ']', ']', ']', 's', 's', 's', 's');
+    await h.until(/^vigil · Abnormal system behaviour · ≥ critical · 4 alerts$/m);
+  });
+
+  it('"+++" in a replay raises the speed three steps', async () => {
+    const calls: string[] = [];
+    const replay = Object.fromEntries(
+      ['togglePause', 'faster', 'slower', 'step', 'nextAlert', 'previousAlert', 'seekStart', 'seekEnd'].map((m) => [m, () => void calls.push(m)]),
+    ) as unknown as NonNullable<WorkbenchProps['replay']>;
+    replay.subscribe = () => () => {};
+    const state = { position: 3, total: 10, speed: 1, paused: false, ended: false };
+    replay.getState = () => state;
+    const h = await workbench([web()], { mode: 'replay', replay });
+    h.chunk('+', '+', '+');
+    await vi.waitFor(() => expect(calls).toEqual(['faster', 'faster', 'faster']));
+    h.chunk('-', '=');
+    await vi.waitFor(() => expect(calls.slice(3)).toEqual(['slower', 'faster']));
+  });
+
+  it('puts a chunk typed in the filter into the filter as text, with Backspace and Esc still acting', async () => {
+    const h = await workbench([web(), sock(1)]);
+    await h.press('/');
+    await h.until('filter: ');
+    h.chunk('a', 'g', 'e', 'n', 't', 'x', '\x7f');
+    await h.until('filter: agent▏');
+    h.chunk(' ', 'j', 'q', ESC);
+    await h.until(/^vigil · All alerts · 2 alerts/m);
+    expect(h.quit.called).toBe(false);
+  });
+
+  it('applies a filter typed with its Enter in one read, and the keys after it act on the filtered list', async () => {
+    const exported: string[] = [];
+    const exportAlerts = async (alerts: Alert[]) => {
+      exported.push(...alerts.map((a) => a.container?.name ?? '?'));
+      return 'exported';
+    };
+    const h = await workbench([web(), sock(1), sock(2)], { exportAlerts });
+    h.chunk('/', 'a', 'g', 'e', 'n', 't', ENTER);
+    const f = await h.until('“agent”');
+    expect(f).toContain('2 alerts');
+    expect(f).not.toMatch(/ web /);
+    // Refiltered to web and exported in the same read: the export is of web, the one row left.
+    h.chunk('/', '\x7f', '\x7f', '\x7f', '\x7f', '\x7f', 'w', 'e', 'b', ENTER, 'e');
+    await h.until('“web” · 1 alert');
+    await vi.waitFor(() => expect(exported).toEqual(['web']));
   });
 });
 
