@@ -124,9 +124,13 @@ export async function replayWorkbench(file: string, options: WorkbenchOptions): 
     },
     // Each damaged line is reported once, even when a seek reads it again.
     onProblem: () => status.setSkipped(++skipped),
+    // The operator's whitelist holds from the start of every pass, as it would live; a whitelist
+    // the recording holds replaces it from where it was recorded, as it did then.
+    onOpen: () => whitelist.publish(),
   });
-  await player.start();
   const ingest = (e: UnsequencedEvent) => player.session.ingest(e);
+  const whitelist = new WhitelistService(state, ingest);
+  await player.start();
   // The player shows only the recording's events; vigil's own problems are shown here.
   health.attach((e) => {
     ingest(e);
@@ -142,7 +146,7 @@ export async function replayWorkbench(file: string, options: WorkbenchOptions): 
       engine: () => player.session.engine,
       profile: options.profile,
       replay: player,
-      whitelist: new WhitelistService(state, ingest),
+      whitelist,
       persistAcks,
       exportAlerts: exportWith(() => player.session.engine),
     },

@@ -35,6 +35,8 @@ export interface ReplayPlayerOptions {
   onEvent?: (event: VigilEvent) => void;
   /** The replay went back to the beginning: alerts and events shown so far are void. */
   onReset?: () => void;
+  /** A new session is open, before the first event (at the start and after every reset). */
+  onOpen?: (session: Session) => void;
   /** A damaged line, reported once even when a seek reads it again. */
   onProblem?: (problem: RecordingProblem) => void;
   timers?: ReplayTimers;
@@ -410,6 +412,7 @@ export class ReplayPlayer {
     this.ended = false;
     this.error = undefined;
     this.clockMs = undefined;
+    this.options.onOpen?.(this.current);
     this.changed();
   }
 

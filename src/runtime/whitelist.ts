@@ -16,7 +16,7 @@ export class WhitelistService {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  /** Publishes the saved entries: call once when a live session starts. */
+  /** Publishes the saved entries: when a live session starts, and at each pass of a replay. */
   publish(): void {
     if (this.store.data.whitelist.length > 0) this.announce();
   }

@@ -49,6 +49,11 @@ describe.runIf(ready)('the workbench in a real terminal', () => {
     await until(/whitelist xmrig for image vigil-test\/busybox:1\? \(y\/n\)/, 'the whitelist confirmation');
     await press('y');
     await until(/whitelisted xmrig/, 'the whitelist message');
+    // Back to the start and through again: the entry holds from the start of the pass. It binds
+    // the image to a whitelist, so the image's other programs are now abnormal.
+    await press('g');
+    await press('G');
+    expect(await until(/22 alerts/, 'the whitelist applied from the start')).toMatch(/abnormal pr\S*\s+9\/9/);
     await press('q');
     const after = await until(/vigil exited 0/, 'vigil to exit');
     // Back on the main screen: what was there before, and none of the workbench.
