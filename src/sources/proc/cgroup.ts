@@ -25,6 +25,8 @@ const PREFIXED: ReadonlyArray<readonly [RegExp, ContainerRuntime]> = [
   [/^[^:]+\.slice:cri-containerd:([0-9a-f]{64})$/, 'containerd'],
   [/^crio-([0-9a-f]{64})$/, 'cri-o'],
   [/^libpod-([0-9a-f]{64})$/, 'podman'],
+  // containerd without Kubernetes or Docker (nerdctl) on the systemd driver.
+  [/^nerdctl-([0-9a-f]{64})$/, 'containerd'],
 ];
 
 const BARE_ID = /^[0-9a-f]{64}$/;
@@ -68,6 +70,8 @@ function containerFromPath(path: string): ContainerRef | undefined {
     const parent = segments[i - 1] ?? '';
     // dockerd's cgroupfs driver: /docker/<id>.
     if (parent === 'docker') return { runtime: 'docker', id: segment };
+    // containerd's own cgroupfs layout, /<namespace>/<id>, in its default namespace (ctr, nerdctl).
+    if (parent === 'default' && i === 2) return { runtime: 'containerd', id: segment };
     // The kubelet's cgroupfs driver: /kubepods[/<qos>]/pod<uid>/<id>, whatever the runtime.
     if (POD_SEGMENT.test(parent) && segments.slice(0, i).includes('kubepods')) return { runtime: 'kubernetes', id: segment };
   }
