@@ -87,6 +87,10 @@ describe.runIf(live)('kernel-level detection, live', () => {
     spawnSync('docker', ['run', '--rm', '--name', `${prefix}not-allowed`, '--network', 'none', WHITELISTED, 'sh', '-c', 'cat /etc/hostname'], { timeout: 30_000 });
     run('unshare', ['--cap-add', 'SYS_ADMIN'], '/probes/unshare');
     run('ptrace', [], '/probes/ptrace');
+    run('setns', ['--cap-add', 'SYS_ADMIN'], '/probes/setns');
+    run('mount', ['--cap-add', 'SYS_ADMIN'], '/probes/mount');
+    run('bpf', ['--security-opt', 'seccomp=unconfined'], '/probes/bpf_prog_load');
+    run('setxattr', [], '/probes/setxattr_cap');
     run('shocker', ['--cap-add', 'DAC_READ_SEARCH'], '/probes/open_by_handle_at');
     run('runc-overwrite', [], '/probes/proc_exe_write');
     run('module', ['--security-opt', 'seccomp=unconfined'], '/probes/init_module');
@@ -132,6 +136,17 @@ describe.runIf(live)('kernel-level detection, live', () => {
     expect(unshare.evidence.syscall).toMatchObject({ name: 'unshare', success: true });
     expect(unshare.process).toMatchObject({ exe: '/unshare', uid: 0 });
     expect(of('ptrace').filter((a) => a.ruleId === 'system.syscall').map((a) => (a.evidence.syscall as { name: string }).name)).toEqual(['ptrace']);
+    const syscalls = (name: string) => of(name).filter((a) => a.ruleId === 'system.syscall').map((a) => a.summary);
+    expect(syscalls('setns')).toEqual(['setns called setns (succeeded)']);
+    expect(syscalls('mount')).toEqual(['mount called mount (succeeded)', 'mount called umount2 (succeeded)']);
+    expect(syscalls('bpf')).toEqual(['bpf_prog_load called bpf (failed with EPERM)']);
+  });
+
+  it('alerts on file capabilities set in a container (setxattr by path and by descriptor)', () => {
+    expect(of('setxattr').map((a) => [a.ruleId, a.summary])).toEqual([
+      ['system.privilege_escalation', 'setxattr_cap set extended attributes (file capabilities) on /vigil-probe-cap (setxattr, succeeded)'],
+      ['system.privilege_escalation', 'setxattr_cap set extended attributes (file capabilities) on a file (fsetxattr, succeeded)'],
+    ]);
   });
 
   it('recognises escape exploits: shocker, the runc overwrite, module loading, release_agent', () => {
