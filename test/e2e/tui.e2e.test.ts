@@ -80,6 +80,28 @@ describe.runIf(ready)('the workbench in a real terminal', () => {
     expect(after).not.toMatch(/REPLAY|All alerts/);
   }, 60_000);
 
+  it('keeps an acknowledgement when the same recording is replayed again', async () => {
+    const state = join(dir, 'acks.json');
+    const open = async () => {
+      tmux('kill-session', '-t', session);
+      const command = `${process.execPath} ${VIGIL_BIN} --replay ${recording} --state ${state}; echo "vigil exited $?"; sleep 60`;
+      expect(tmux('new-session', '-d', '-s', session, '-x', '120', '-y', '30', command).status).toBe(0);
+      await until(/REPLAY/, 'the workbench');
+      await press('G');
+      await until(/ended (\d+)\/\1 /, 'the end of the replay');
+    };
+    await open();
+    expect(screen()).toMatch(/All alerts\s+13\/13/);
+    await press('a');
+    await until(/All alerts\s+12\/13/, 'the acknowledgement');
+    await press('q');
+    await until(/vigil exited 0/, 'vigil to exit');
+    await open();
+    expect(screen()).toMatch(/All alerts\s+12\/13/);
+    await press('q');
+    await until(/vigil exited 0/, 'vigil to exit');
+  }, 60_000);
+
   it('shows a state file it cannot read as a degraded source and a health alert, and keeps working', async () => {
     tmux('kill-session', '-t', session);
     // A directory where the file should be: unreadable even for root.
