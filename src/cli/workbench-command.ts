@@ -11,6 +11,7 @@ import { ReplayPlayer } from '../runtime/replay-player.js';
 import { StateHealth } from '../runtime/state-health.js';
 import { Session } from '../runtime/session.js';
 import { WhitelistService } from '../runtime/whitelist.js';
+import { bootTimeMs, clockTicksPerSecond } from '../sources/proc/process.js';
 import { defaultStatePath } from '../state/store.js';
 import { alertContext } from '../ui/model/alert-context.js';
 import { AlertStore } from '../ui/model/alert-store.js';
@@ -100,6 +101,7 @@ export async function liveWorkbench(options: WorkbenchOptions): Promise<void> {
       persistAcks,
       toggleRecording,
       exportAlerts: exportWith(() => live.engine),
+      clock: { bootTimeMs: bootTimeMs(), ticksPerSecond: clockTicksPerSecond() },
     },
     async () => {
       status.stop();

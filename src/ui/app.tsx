@@ -20,6 +20,7 @@ import { fit } from './text.js';
 import { useImmediateState } from './use-immediate-state.js';
 import { AlertList, windowStart } from './views/alert-list.js';
 import { CategoryTree, nodeKey, treeNodes } from './views/category-tree.js';
+import type { BootClock } from './views/detail/process-tree.js';
 import { DetailView, detailLines, tabCount } from './views/detail-view.js';
 import { HelpView } from './views/help-view.js';
 import { noSourceHint, StatusLine, type ReplayStatus } from './views/status-line.js';
@@ -53,6 +54,8 @@ export interface WorkbenchProps {
   persistAcks?: (ids: string[]) => Promise<void>;
   toggleRecording?: () => Promise<string>;
   exportAlerts: (alerts: Alert[]) => Promise<string>;
+  /** Live only: turns process start times into dates (a recording's host booted at an unknown time). */
+  clock?: BootClock;
   onQuit: () => void;
   columns: number;
   rows: number;
@@ -125,7 +128,7 @@ export function App(props: WorkbenchProps) {
 
   // The open alert's tab content, built only on the detail screen.
   const lines = useMemo(
-    () => (screen === 'detail' && current ? detailLines(alertContext(current, props.engine(), props.events), detail.tab, props.profile, columns) : []),
+    () => (screen === 'detail' && current ? detailLines(alertContext(current, props.engine(), props.events), detail.tab, props.profile, columns, props.clock) : []),
     [screen, current, detail.tab, props.profile, columns, snapshot],
   );
   const maxScroll = Math.max(0, lines.length - bodyHeight);

@@ -292,6 +292,15 @@ describe('drill-down', () => {
     const f = await h.until('nsenter -t 1');
     expect(f).toMatch(/▶\s+4242/);
     expect(f).toMatch(/4200\s+root/);
+    expect(f).toMatch(/boot\+00:00:40/); // a recording's host booted at an unknown time
+  });
+
+  it('live, shows process start times as dates from the host boot clock', async () => {
+    const shell = procSnapshot({ pid: 4200, ppid: 4100, startTime: 4000, exe: '/bin/sh', cmdline: ['sh'] });
+    const clock = { bootTimeMs: Date.parse('2026-11-27T09:00:00Z'), ticksPerSecond: 100 };
+    const h = await workbench([web(), shell, auditExec({ pid: 4242, ppid: 4200, exe: '/usr/bin/nsenter', cmdline: ['nsenter', '-t', '1', '-m', 'sh'] })], { clock });
+    await h.press(ENTER, '2');
+    expect(await h.until('nsenter -t 1')).toMatch(/2026-11-27T09:00:40Z/);
   });
 });
 
