@@ -192,6 +192,12 @@ export const eventDataSchemas = {
   proc: {
     'process.snapshot': processInfoSchema.extend({ sockets: z.array(socketSchema) }),
     'process.exit': z.object({ pid: nonNegInt, startTime: nonNegInt }),
+    /**
+     * A host kernel setting an escape rewrites, at start and whenever it changes. A container
+     * allowed to write the host's core_pattern writes it through its own procfs instance, which
+     * no audit watch sees: reading the value is how the change shows.
+     */
+    'host.setting': z.object({ name: z.enum(['kernel.core_pattern']), value: z.string(), reason: z.enum(['startup', 'change']) }),
   },
   audit: {
     /** A program executed (execve/execveat), argv complete. */

@@ -3,7 +3,7 @@
 // watches; the alerts and their evidence are checked, benign look-alikes must stay quiet, and the
 // recording of the run replays to the same alerts.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +26,11 @@ function kernelAvailable(): { ok: boolean; reason: string } {
 }
 
 const live = liveGate('kernel audit', kernelAvailable);
+const CORE_PATTERN = '/proc/sys/kernel/core_pattern';
+const hostCorePattern = existsSync(CORE_PATTERN) ? readFileSync(CORE_PATTERN, 'utf8') : undefined;
+const restoreCorePattern = () => {
+  if (hostCorePattern !== undefined && readFileSync(CORE_PATTERN, 'utf8') !== hostCorePattern) writeFileSync(CORE_PATTERN, hostCorePattern);
+};
 const prefix = `vigil-kern-${process.pid}-`;
 const WHITELISTED = `vigil-test/busybox:wl${process.pid}`;
 
@@ -91,6 +96,11 @@ describe.runIf(live)('kernel-level detection, live', () => {
     run('mount', ['--cap-add', 'SYS_ADMIN'], '/probes/mount');
     run('bpf', ['--security-opt', 'seccomp=unconfined'], '/probes/bpf_prog_load');
     run('setxattr', [], '/probes/setxattr_cap');
+    // The core_pattern escape's first step, for real: the host's setting pointed at a program in
+    // the container's writable layer (found in /proc/mounts, as exploits do). Put back at once.
+    run('core-pattern', ['--cap-add', 'SYS_ADMIN', '--security-opt', 'systempaths=unconfined'], 'sh', '-c',
+      'upper=$(grep -o "upperdir=[^,]*" /proc/mounts | head -1 | cut -d= -f2); echo "|$upper/tmp/.x %p" > /proc/sys/kernel/core_pattern; sleep 2');
+    restoreCorePattern();
     run('shocker', ['--cap-add', 'DAC_READ_SEARCH'], '/probes/open_by_handle_at');
     run('runc-overwrite', [], '/probes/proc_exe_write');
     run('module', ['--security-opt', 'seccomp=unconfined'], '/probes/init_module');
@@ -114,6 +124,7 @@ describe.runIf(live)('kernel-level detection, live', () => {
   }, 240_000);
 
   afterAll(() => {
+    restoreCorePattern();
     vigil?.child.kill('SIGKILL');
     server?.close();
     removeContainers(prefix);
@@ -147,6 +158,12 @@ describe.runIf(live)('kernel-level detection, live', () => {
       ['system.privilege_escalation', 'setxattr_cap set extended attributes (file capabilities) on /vigil-probe-cap (setxattr, succeeded)'],
       ['system.privilege_escalation', 'setxattr_cap set extended attributes (file capabilities) on a file (fsetxattr, succeeded)'],
     ]);
+  });
+
+  it("recognises the host's core_pattern piped into a container's writable layer, which no audit watch sees", () => {
+    expect(readFileSync(CORE_PATTERN, 'utf8')).toBe(hostCorePattern);
+    const escape = of('core-pattern').filter((a) => a.ruleId === 'exploit.escape_vuln');
+    expect(escape.map((a) => [a.evidence.technique, String(a.evidence.handler).endsWith('/diff/tmp/.x')])).toEqual([['core-pattern', true]]);
   });
 
   it('recognises escape exploits: shocker, the runc overwrite, module loading, release_agent', () => {

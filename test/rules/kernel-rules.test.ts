@@ -210,6 +210,32 @@ describe('system.privilege_escalation', () => {
   });
 });
 
+describe('exploit.escape_vuln: the host core_pattern piped into a container', () => {
+  const setting = (value: string, reason: 'startup' | 'change' = 'change'): VigilEvent => ({
+    seq: 900,
+    ts: '2026-11-27T10:00:09.000Z',
+    source: 'proc',
+    kind: 'host.setting',
+    data: { name: 'kernel.core_pattern', value, reason },
+  });
+  const container = snapshotFixture('plain', { id: CONTAINER, image: 'shop/web:1' });
+  const upper = container.graphDriver.data.UpperDir!;
+
+  it("fires when the host's crashes are piped to a program in a container's writable layer, naming the container", () => {
+    const alerts = run([setting('core', 'startup'), setting(`|${upper}/tmp/.x %p`)], profile, snapshotEvent(container));
+    expect(alerts.map((a) => [a.ruleId, a.container?.id, a.evidence.technique, a.evidence.handler])).toEqual([['exploit.escape_vuln', CONTAINER, 'core-pattern', `${upper}/tmp/.x`]]);
+  });
+
+  it('fires for a handler in container storage it cannot place, and for one found at start', () => {
+    expect(run([setting('|/var/lib/docker/overlay2/0f1e/diff/x', 'startup')]).map((a) => a.container?.id)).toEqual([undefined]);
+  });
+
+  it("stays quiet on the host's own crash handlers and on plain file patterns", () => {
+    const quiet = [setting('|/usr/lib/systemd/systemd-coredump %P %u %g %s %t %c %h'), setting('|/usr/share/apport/apport -p%p -s%s -c%c'), setting('/var/crash/core.%e.%p'), setting('core')];
+    expect(run(quiet, profile, snapshotEvent(container))).toEqual([]);
+  });
+});
+
 describe('system.reverse_shell', () => {
   it('fires on a shell whose stdin/stdout is a TCP socket', () => {
     const [alert] = run([procSnapshot({ exe: '/bin/busybox', cmdline: ['sh'] }, [tcp(0), tcp(1), tcp(2)])]);

@@ -1,7 +1,7 @@
 // exploit.escape_vuln: a container process behaves like a known container-escape exploit.
 // Each technique is recognised from the audited syscall and the paths it names.
 import type { VigilEvent } from '../events.js';
-import { defineRule, NONE } from '../rule.js';
+import { defineRule, NONE, type Finding, type RuleContext } from '../rule.js';
 import { alertProcess, basename, compileRuntimeCheck, actorOf, processEvidence } from './process-facts.js';
 import { namedPaths, openSyscalls, opensForWrite, outcome } from './syscall-facts.js';
 
@@ -38,16 +38,41 @@ function techniqueOf(d: SyscallData): Technique | undefined {
   return undefined;
 }
 
+/** Where container runtimes keep container filesystems on the host. */
+const containerStorage = /^\/(var\/lib\/(docker|containerd|containers)|run\/containerd)\//;
+
+/**
+ * The host's core_pattern turned into a pipe to a program inside a container's filesystem: the
+ * next crash anywhere on the host runs that program as root, outside the container. Found so at
+ * start too: no handler belongs there. One on the host's own paths (systemd-coredump, apport)
+ * is an administrator's choice, not this.
+ */
+function corePatternEscape(d: Extract<VigilEvent, { kind: 'host.setting' }>['data'], ctx: RuleContext): readonly Finding[] {
+  if (!d.value.startsWith('|')) return NONE;
+  const handler = d.value.slice(1).trim().split(/\s+/)[0] ?? '';
+  const containerId = ctx.containers.withHostPath(handler);
+  if (containerId === undefined && !containerStorage.test(handler)) return NONE;
+  return [
+    {
+      key: `core-pattern\0${handler}`,
+      ...(containerId !== undefined && { containerId }),
+      summary: `the host's core_pattern now pipes every crash to ${handler}, inside a container's filesystem: the core_pattern escape`,
+      evidence: { technique: 'core-pattern', setting: d.name, value: d.value, handler },
+    },
+  ];
+}
+
 export default defineRule({
   id: 'exploit.escape_vuln',
   category: 'exploit',
   severity: 'critical',
   title: { en: 'Vulnerability escape attack', zh: '漏洞逃逸攻击' },
   mitre: 'T1611',
-  consumes: ['audit/syscall'],
+  consumes: ['audit/syscall', 'proc/host.setting'],
   create: (profile) => {
     const isRuntime = compileRuntimeCheck(profile.runtimeProcesses);
     return (event, ctx) => {
+      if (event.source === 'proc') return corePatternEscape(event.data, ctx);
       const d = event.data;
       const technique = techniqueOf(d);
       if (!technique) return NONE;

@@ -52,6 +52,19 @@ export class ContainerTable {
     return this.lastEntry;
   }
 
+  /**
+   * The container whose own filesystem (its writable layer or merged root, as the host sees
+   * them) holds a host path. Walks every container: for rare events only.
+   */
+  withHostPath(path: string): string | undefined {
+    for (const [id, { snapshot, removed }] of this.byId) {
+      if (removed) continue;
+      const { UpperDir, MergedDir } = snapshot.graphDriver.data;
+      if ([UpperDir, MergedDir].some((dir) => dir && path.startsWith(`${dir}/`))) return id;
+    }
+    return undefined;
+  }
+
   /** The container whose init process has this host pid (the runtime reports it on start). */
   withInitPid(pid: number): string | undefined {
     return this.byInitPid.get(pid);

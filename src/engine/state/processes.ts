@@ -70,7 +70,7 @@ export class ProcessTable {
   apply(event: VigilEvent): void {
     if (event.source === 'proc') {
       if (event.kind === 'process.snapshot') this.upsert(event.data, event.data.sockets);
-      else this.exit(this.of(event.data));
+      else if (event.kind === 'process.exit') this.exit(this.of(event.data));
     } else if (event.source === 'audit') {
       // An exec replaces the process image; another syscall only introduces a process not yet
       // seen (its proctitle is cut at 128 bytes, so it must not overwrite a full argv).

@@ -1,7 +1,7 @@
 // The proc source: a snapshot of every container process at start, then a scan every second
 // that emits what changed (a new process, a new image or credentials, different sockets) and
 // which processes exited. Without audit this is how execs are seen, only coarser.
-import { readlinkSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import type { SocketInfo } from '../../engine/events.js';
 import { isoNow, type Emit, type Source } from '../source.js';
 import { readContainerOf } from './cgroup.js';
@@ -42,6 +42,7 @@ export class ProcSource implements Source {
   private readonly intervalMs: number;
   private readonly procRoot: string;
   private scanning = false;
+  private corePattern: string | undefined;
 
   constructor(options: ProcSourceOptions = {}) {
     this.intervalMs = options.intervalMs ?? 1000;
@@ -74,6 +75,7 @@ export class ProcSource implements Source {
         this.known.delete(pid);
         if (known.containerId !== undefined) this.exited(pid, known.startTime);
       }
+      this.readCorePattern();
     } finally {
       this.scanning = false;
     }
@@ -107,6 +109,20 @@ export class ProcSource implements Source {
       kind: 'process.snapshot',
       data: { pid: p.pid, ppid: p.ppid, startTime: p.startTime, exe: p.exe, cmdline: p.cmdline, uid: p.uid, euid: p.euid, containerId, sockets },
     });
+  }
+
+  /** The host's core_pattern, emitted at the first scan and then when it changes. */
+  private readCorePattern(): void {
+    let value: string;
+    try {
+      value = readFileSync(`${this.procRoot}/sys/kernel/core_pattern`, 'utf8').replace(/\n$/, '');
+    } catch {
+      return; // no such setting here (a /proc without sys)
+    }
+    if (value === this.corePattern) return;
+    const reason = this.corePattern === undefined ? 'startup' : 'change';
+    this.corePattern = value;
+    this.emit({ ts: isoNow(), source: 'proc', kind: 'host.setting', data: { name: 'kernel.core_pattern', value, reason } });
   }
 
   private exited(pid: number, startTime: number): void {
