@@ -13,6 +13,8 @@ export interface TailerOptions {
   pollMs?: number;
   onLines: (lines: string[]) => void;
   onError: (err: Error) => void;
+  /** Following again after an error was reported. */
+  onRecovered?: () => void;
 }
 
 export interface TailerStats {
@@ -61,6 +63,8 @@ export class LogTailer {
   private started = false;
   private stopped = false;
   private lastError: string | undefined;
+  /** The file a failed read was on, and how far it had been read. */
+  private resumeAt: (FileId & { offset: number }) | undefined;
 
   constructor(
     private readonly path: string,
@@ -88,9 +92,13 @@ export class LogTailer {
   private async tick(): Promise<void> {
     try {
       await this.poll();
-      this.lastError = undefined;
+      if (this.lastError !== undefined) {
+        this.lastError = undefined;
+        this.options.onRecovered?.();
+      }
     } catch (err) {
       this.report(err);
+      await this.dropFailed();
     }
     if (this.stopped) return;
     this.timer = setTimeout(() => {
@@ -208,10 +216,28 @@ export class LogTailer {
     this.skipping = false;
   }
 
+  /**
+   * After a failed read the path is opened afresh on the next poll, so whatever is there then
+   * (the file back, or a new one) is followed; the same file resumes where reading stopped.
+   */
+  private async dropFailed(): Promise<void> {
+    const failed = this.file;
+    if (!failed) return;
+    this.file = undefined;
+    this.resumeAt = { dev: failed.dev, ino: failed.ino, offset: failed.offset };
+    await failed.handle.close().catch(() => {});
+  }
+
   private async openPath(): Promise<OpenFile | undefined> {
     const where = this.nextOpenAt;
     const file = await openFile(this.path);
     this.nextOpenAt = 'start';
+    const resume = this.resumeAt;
+    this.resumeAt = undefined;
+    if (file && resume && sameFile(file, resume)) {
+      file.offset = resume.offset;
+      return file;
+    }
     if (!file || where === 'start') return file;
     try {
       file.offset = Number((await file.handle.stat({ bigint: true })).size);

@@ -1,6 +1,6 @@
 // The tailer on a real file, rotated the way auditd rotates (rename to .1, keep writing the old
 // handle until it closes, open a new file): every line must arrive exactly once, in order.
-import { appendFileSync, closeSync, existsSync, openSync, readFileSync, renameSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmdirSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -178,6 +178,21 @@ describe('LogTailer', () => {
     await until(() => lines.length === 2, 'the new file');
     expect(lines).toEqual(['first', 'second']);
     expect(errors).toEqual([]);
+  });
+
+  it('reports a path it cannot read once, and says when it follows it again', async () => {
+    mkdirSync(log); // a directory where the log should be: unreadable even for root
+    let recovered = 0;
+    const { lines, errors } = follow({ onRecovered: () => recovered++ });
+    await until(() => errors.length > 0, 'the error');
+    await settle();
+    expect(errors.map((e) => e.message)).toEqual([expect.stringContaining('EISDIR')]);
+    expect(recovered).toBe(0);
+    rmdirSync(log);
+    writeFileSync(log, 'back\n');
+    await until(() => recovered === 1, 'the recovery');
+    await until(() => lines.length === 1, 'the line');
+    expect(lines).toEqual(['back']);
   });
 
   it('keeps reading the renamed file while no new one exists', async () => {

@@ -68,6 +68,7 @@ export class AuditSource implements Source {
         for (const line of lines) assembler.push(line);
       },
       onError: (err) => this.status('down', `cannot follow ${this.options.logFile}: ${err.message}; ${WITHOUT_AUDIT}`),
+      onRecovered: () => this.status('up', `following ${this.options.logFile} again`),
     });
     this.tailer.start();
     const loaded = rules.state === 'loaded' ? 'vigil audit rules loaded' : 'vigil audit rules already present';

@@ -50,6 +50,7 @@ export class K8sAuditSource implements Source {
       pollMs: this.timing.pollMs ?? POLL_MS,
       onLines: (lines) => this.lines(file, lines),
       onError: (err) => this.status('degraded', `${file}: ${err.message}`),
+      onRecovered: () => this.status('up', `following ${file} again`),
     });
     this.tailer = tailer;
     tailer.start();

@@ -29,6 +29,8 @@ export class LogsSource implements Source {
   private emit: Emit = () => {};
   private readonly tailers: LogTailer[] = [];
   private readonly followed = new Map<string, Stream | 'opening'>();
+  /** Host log files that cannot be followed right now, with why. */
+  private readonly failing = new Map<string, string>();
   private stopped = false;
 
   constructor(
@@ -47,7 +49,14 @@ export class LogsSource implements Source {
         onLines: (lines) => {
           for (const line of lines) this.line(line, parser.parse(line.slice(0, MAX_LINE)), service, { origin: path });
         },
-        onError: (err) => this.status('degraded', `${path}: ${err.message}`),
+        onError: (err) => {
+          this.failing.set(path, err.message);
+          this.reportFailing();
+        },
+        onRecovered: () => {
+          this.failing.delete(path);
+          this.reportFailing(`following ${path} again`);
+        },
       });
       tailer.start();
       this.tailers.push(tailer);
@@ -114,6 +123,12 @@ export class LogsSource implements Source {
       ts: isoNow(),
       data: { service, ...outcome, ...where, line: line.slice(0, LINE_IN_EVENT) },
     });
+  }
+
+  /** Degraded while any host log cannot be followed, naming each; up again once none. */
+  private reportFailing(recovered?: string): void {
+    if (this.failing.size === 0) return this.status('up', recovered);
+    this.status('degraded', [...this.failing].map(([path, message]) => `${path}: ${message}`).join('; '));
   }
 
   private status(state: 'up' | 'degraded', reason?: string): void {
