@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -86,6 +86,13 @@ describe('loadProfile', () => {
   it('reports JSON problems with their line', async () => {
     const file = await profileFile('bad.json', JSON.stringify({ mounts: { allow: ['/data'], alow: [] } }, null, 2));
     expect(await errorOf(file)).toBe(`${file}:6: unknown key 'mounts.alow'`);
+  });
+
+  it('refuses what cannot be a profile without reading it: a device, a file larger than any profile', async () => {
+    expect(await errorOf('/dev/zero')).toBe('profile /dev/zero: not a regular file');
+    const huge = await profileFile('huge.yaml', '');
+    await truncate(huge, 17 * 1024 * 1024);
+    expect(await errorOf(huge)).toBe(`profile ${huge}: larger than 16 MiB: not a profile`);
   });
 
   it('reports an unknown top-level key with file and line', async () => {

@@ -1,6 +1,6 @@
 // Loads the shipped default profile and merges an operator's profile over it.
 // Every problem is reported as `<file>:<line>: <what>` so it can be fixed without guessing.
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { getSystemErrorMap } from 'node:util';
 import { LineCounter, isMap, isNode, isSeq, isScalar, parseDocument, type Document } from 'yaml';
@@ -78,11 +78,15 @@ function resolveSignatureFiles(source: Source): Record<string, unknown> {
   return { ...source.value, malware: { ...malware, signatureFiles: files } };
 }
 
+/** Far beyond any profile or signature file; what is larger (a device, a log) is not one. */
+const MAX_PROFILE_BYTES = 16 * 1024 * 1024;
+
 async function readProfile(file: string, what = 'profile'): Promise<Source> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readBounded(file);
   } catch (err) {
+    if (err instanceof ProfileError) throw new ProfileError([`${what} ${file}: ${err.problems[0]}`]);
     throw new ProfileError([`cannot read ${what} ${file}: ${describeSystemError(err)}`]);
   }
   const lines = new LineCounter();
@@ -108,6 +112,14 @@ async function readProfile(file: string, what = 'profile'): Promise<Source> {
     throw new ProfileError([`${file}:${line}: a ${what} must be a mapping of settings, got ${kindOf(value)}`]);
   }
   return { file, doc, lines, value };
+}
+
+/** The file's text, if it is a regular file of a profile's size (not a device, FIFO or huge log). */
+async function readBounded(file: string): Promise<string> {
+  const info = await stat(file);
+  if (!info.isFile()) throw new ProfileError(['not a regular file']);
+  if (info.size > MAX_PROFILE_BYTES) throw new ProfileError([`larger than ${MAX_PROFILE_BYTES / 1024 / 1024} MiB: not a profile`]);
+  return readFile(file, 'utf8');
 }
 
 function describeSystemError(err: unknown): string {

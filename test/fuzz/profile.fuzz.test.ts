@@ -29,7 +29,13 @@ vi.mock('node:fs/promises', async (importOriginal) => {
     if (bytes === undefined) return (actual.readFile as (p: unknown, o: unknown) => Promise<unknown>)(path, options);
     return options === 'utf8' ? bytes.toString('utf8') : bytes;
   }) as typeof actual.readFile;
-  return { ...actual, readFile };
+  // The loader looks at a file before reading it: a virtual file is a regular file of its size.
+  const stat = (async (path: unknown, options: unknown) => {
+    const bytes = typeof path === 'string' ? files.get(path) : undefined;
+    if (bytes === undefined) return (actual.stat as (p: unknown, o: unknown) => Promise<unknown>)(path, options);
+    return { isFile: () => true, size: bytes.length };
+  }) as typeof actual.stat;
+  return { ...actual, readFile, stat };
 });
 
 vi.mock('yaml', async (importOriginal) => {
