@@ -98,7 +98,6 @@ export class LogTailer {
       }
     } catch (err) {
       this.report(err);
-      await this.dropFailed();
     }
     if (this.stopped) return;
     this.timer = setTimeout(() => {
@@ -109,7 +108,10 @@ export class LogTailer {
   private async poll(): Promise<void> {
     this.file ??= await this.openPath();
     if (!this.file) return;
-    await this.drain(this.file);
+    await this.drain(this.file).catch(async (err: unknown) => {
+      await this.dropFailed();
+      throw err;
+    });
     const current = await stat(this.path, { bigint: true }).catch(ifMissing(undefined));
     // Renamed away and its successor not created yet: keep reading the old file meanwhile.
     if (!current || this.stopped) return;
@@ -217,8 +219,9 @@ export class LogTailer {
   }
 
   /**
-   * After a failed read the path is opened afresh on the next poll, so whatever is there then
-   * (the file back, or a new one) is followed; the same file resumes where reading stopped.
+   * After a failed read of the file followed, the path is opened afresh on the next poll, so
+   * whatever is there then (the file back, or a new one) is followed; the same file resumes where
+   * reading stopped. (A failure while rotating keeps the old file, to finish it on a retry.)
    */
   private async dropFailed(): Promise<void> {
     const failed = this.file;
