@@ -18,6 +18,10 @@ function unspecified(remote: string): boolean {
   return /^(0\.0\.0\.0|\[::\]):0$/.test(remote);
 }
 
+function socketTo(s: SocketInfo): string {
+  return unspecified(s.remote) ? `an unconnected ${s.protocol} socket` : `a ${s.protocol} socket to ${s.remote}`;
+}
+
 export default defineRule({
   id: 'system.reverse_shell',
   category: 'system',
@@ -58,7 +62,7 @@ export default defineRule({
             key: `stdio\0${p.exe}\0${peer.remote}`,
             containerId,
             process: alertProcess(p),
-            summary: `${name} has its ${stdio.map((s) => ['stdin', 'stdout', 'stderr'][s.fd]).join('/')} on ${unspecified(peer.remote) ? `an unconnected ${peer.protocol}` : `a ${peer.protocol}`} socket${unspecified(peer.remote) ? '' : ` to ${peer.remote}`}`,
+            summary: `${name} has its ${stdio.map((s) => ['stdin', 'stdout', 'stderr'][s.fd]).join('/')} on ${socketTo(peer)}`,
             evidence: { technique: 'stdio-socket', sockets: stdio, ...processEvidence(p, ctx) },
           });
         }

@@ -46,7 +46,7 @@ export function dockerOptions(env: NodeJS.ProcessEnv): DockerOptions {
     protocol: tls ? 'https' : 'http',
   };
   if (!tls) return options;
-  const dir = env.DOCKER_CERT_PATH || join(env.DOCKER_CONFIG || join(homedir(), '.docker'));
+  const dir = env.DOCKER_CERT_PATH || env.DOCKER_CONFIG || join(homedir(), '.docker');
   const read = (name: string) => {
     try {
       return readFileSync(join(dir, name));
